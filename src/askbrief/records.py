@@ -1,0 +1,88 @@
+"""The records that flow through the pipeline: plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str  # offsets everywhere are Python string indices into this text
+    source_path: str
+    format: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence or passage: article.text[start:end]."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int
+    text: str
+    article_id: str
+    title: str
+    source_path: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Source:
+    n: int  # first citation number that points at this article
+    article_id: str
+    title: str
+    source_path: str
+    source: str | None
+    url: str | None
+    published: str | None
+    quotes: tuple[int, ...]  # citation numbers quoted from this article
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    quotes: tuple[Quote, ...]
+    sources: tuple[Source, ...]
+    message: str = ""  # what to tell the reader when there is nothing to quote
+    confidence: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "message": self.message,
+            "confidence": round(self.confidence, 4),
+            "quotes": [asdict(q) for q in self.quotes],
+            "sources": [asdict(s) | {"quotes": list(s.quotes)} for s in self.sources],
+        }
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    passages_embedded: int = 0
+    articles: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def summary(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, removed {self.removed}, "
+            f"unchanged {self.unchanged}; {self.passages_embedded} passages embedded"
+        )

@@ -1,0 +1,48 @@
+"""Word-level text helpers shared by quote selection and keyword search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    # bm25s's list is short; questions add their own function words.
+    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+
+
+_QUESTION_WORDS = frozenset(
+    "what who whom whose which when where why how did does do done was were is are been "
+    "has have had can could would should may might must shall i me my we our you your he "
+    "him his she her its them than so very just about also any all some most more many "
+    "much this week year last new say said says tell told".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC, curly quotes and dashes made plain, lower case, white space collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_PLAIN)
+    return " ".join(text.lower().split())
+
+
+_PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: the unit of lexical matching."""
+    words = [w for w in _WORD.findall(normalize(text)) if w not in stopwords()]
+    return _stemmer().stemWords(words)
