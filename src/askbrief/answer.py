@@ -85,8 +85,16 @@ def assemble(
         text = article.text[cand.start : cand.end]
         assert text == cand.text, "quote span does not match the article text"
         quotes.append(
-            Quote(n, text, article.id, article.title, article.source_path, cand.start, cand.end,
-                  round(cand.score, 4))
+            Quote(
+                n,
+                text,
+                article.id,
+                article.title,
+                article.source_path,
+                cand.start,
+                cand.end,
+                round(cand.score, 4),
+            )
         )
         by_article.setdefault(article.id, []).append(n)
     sources = tuple(

@@ -7,7 +7,6 @@ white space, so `text[start:end]` is exactly the quoted sentence or passage.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache

@@ -14,7 +14,10 @@ from .errors import AskbriefError
 from .records import Answer
 
 INDEX_OPT = click.option(
-    "--index", "index_dir", type=click.Path(path_type=Path), default=None,
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Index folder [env ASKBRIEF_INDEX_DIR; default: index].",
 )
 
@@ -26,43 +29,92 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--articles", "articles_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of articles, read recursively [env ASKBRIEF_ARTICLES_DIR; default: seeds].")
+@click.option(
+    "--articles",
+    "articles_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of articles, read recursively [env ASKBRIEF_ARTICLES_DIR; default: seeds].",
+)
 @INDEX_OPT
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
-@click.option("--max-tokens", type=click.IntRange(16, 256), default=None,
-              help="Passage size in tiktoken tokens [default: 160].")
-@click.option("--overlap", "overlap_sentences", type=click.IntRange(0, 5), default=None,
-              help="Sentences repeated between passages [default: 1].")
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(16, 256),
+    default=None,
+    help="Passage size in tiktoken tokens [default: 160].",
+)
+@click.option(
+    "--overlap",
+    "overlap_sentences",
+    type=click.IntRange(0, 5),
+    default=None,
+    help="Sentences repeated between passages [default: 1].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def index(articles_dir: Path | None, index_dir: Path | None, full: bool, max_tokens: int | None,
-          overlap_sentences: int | None, quiet: bool) -> None:
+def index(
+    articles_dir: Path | None,
+    index_dir: Path | None,
+    full: bool,
+    max_tokens: int | None,
+    overlap_sentences: int | None,
+    quiet: bool,
+) -> None:
     """Index the articles; only new or changed articles are embedded."""
     from .indexing import build_index
 
-    settings = _settings(articles_dir=articles_dir, index_dir=index_dir, max_tokens=max_tokens,
-                         overlap_sentences=overlap_sentences)
-    report = _run(lambda: build_index(
-        settings, full=full, show_progress=not quiet,
-        on_wait=lambda msg: click.echo(msg, err=True)))
+    settings = _settings(
+        articles_dir=articles_dir,
+        index_dir=index_dir,
+        max_tokens=max_tokens,
+        overlap_sentences=overlap_sentences,
+    )
+    report = _run(
+        lambda: build_index(
+            settings,
+            full=full,
+            show_progress=not quiet,
+            on_wait=lambda msg: click.echo(msg, err=True),
+        )
+    )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{report.summary()} ({report.articles} articles, {report.passages} passages "
-               f"in {settings.index_dir}/, {report.seconds:.1f}s)")
+    click.echo(
+        f"{report.summary()} ({report.articles} articles, {report.passages} passages "
+        f"in {settings.index_dir}/, {report.seconds:.1f}s)"
+    )
 
 
 @cli.command()
 @click.argument("question", required=False)
 @INDEX_OPT
-@click.option("--top-k", type=click.IntRange(1, 1000), default=None,
-              help="Passages retrieved before choosing quotes [default: 20].")
-@click.option("--max-quotes", type=click.IntRange(1, 50), default=None,
-              help="Most quotes in an answer [default: 5].")
+@click.option(
+    "--top-k",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Passages retrieved before choosing quotes [default: 20].",
+)
+@click.option(
+    "--max-quotes",
+    type=click.IntRange(1, 50),
+    default=None,
+    help="Most quotes in an answer [default: 5].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
-              help='JSONL file of {"id", "question"} lines; one JSON answer per line out.')
-def query(question: str | None, index_dir: Path | None, top_k: int | None,
-          max_quotes: int | None, as_json: bool, batch: Any) -> None:
+@click.option(
+    "--batch",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help='JSONL file of {"id", "question"} lines; one JSON answer per line out.',
+)
+def query(
+    question: str | None,
+    index_dir: Path | None,
+    top_k: int | None,
+    max_quotes: int | None,
+    as_json: bool,
+    batch: Any,
+) -> None:
     """Answer QUESTION with quotes from the articles."""
     from .index import Index
 
@@ -91,8 +143,13 @@ def _batch(idx: Any, lines: Any) -> None:
         try:
             out = idx.ask(item["question"]).to_dict()
         except AskbriefError as err:
-            out = {"question": item["question"], "answered": False, "error": str(err),
-                   "quotes": [], "sources": []}
+            out = {
+                "question": item["question"],
+                "answered": False,
+                "error": str(err),
+                "quotes": [],
+                "sources": [],
+            }
         click.echo(json.dumps({"id": item.get("id"), **out}, ensure_ascii=False))
 
 
@@ -107,7 +164,9 @@ def show(article_id: str, index_dir: Path | None) -> None:
     article = store.article(article_id)
     if article is None:
         raise click.ClickException(f"no article {article_id!r} in the index; see `askbrief stats`")
-    click.echo(article.text, nl=not article.text.endswith("\n"))
+    # Exact bytes when piped (offsets can be checked against them); a final newline only for
+    # a terminal, so the prompt does not stick to the last line.
+    click.echo(article.text, nl=sys.stdout.isatty() and not article.text.endswith("\n"))
 
 
 @cli.command()
@@ -123,8 +182,10 @@ def stats(index_dir: Path | None) -> None:
     click.echo(f"passages:  {m['passages']}")
     click.echo(f"sentences: {m['sentences']}")
     click.echo(f"model:     {m['model']} ({m['dim']} dims)")
-    click.echo(f"passages of at most {m['max_tokens']} tokens, {m['overlap_sentences']} "
-               "sentence(s) overlap")
+    click.echo(
+        f"passages of at most {m['max_tokens']} tokens, {m['overlap_sentences']} "
+        "sentence(s) overlap"
+    )
     click.echo(f"built:     {m['built_at']}")
 
 

@@ -40,8 +40,15 @@ class Index:
 
     def stats(self) -> dict[str, Any]:
         m = self.store.manifest
-        keys = ("articles", "passages", "sentences", "model", "built_at", "max_tokens",
-                "overlap_sentences")
+        keys = (
+            "articles",
+            "passages",
+            "sentences",
+            "model",
+            "built_at",
+            "max_tokens",
+            "overlap_sentences",
+        )
         return {"index": str(self.settings.index_dir), **{k: m.get(k) for k in keys}}
 
     def article(self, article_id: str) -> Article:
@@ -115,8 +122,18 @@ class Index:
         for key, text, d in zip(keys, sent_texts, dense, strict=True):
             a, i = key
             context = " ".join(text_of((a, j)) for j in (i - 1, i + 1) if (a, j) in spans)
-            out.append(Candidate(a, i, spans[key][0], spans[key][1], text, float(d),
-                                 best_passage[key], lexical_overlap(qterms, text, context)))
+            out.append(
+                Candidate(
+                    a,
+                    i,
+                    spans[key][0],
+                    spans[key][1],
+                    text,
+                    float(d),
+                    best_passage[key],
+                    lexical_overlap(qterms, text, context),
+                )
+            )
         return out
 
 
@@ -125,7 +142,7 @@ def clean_question(question: str) -> str:
     cleaned = "".join(ch if ch.isprintable() else " " for ch in question)
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise AskbriefError("the question is empty; ask something, e.g. askbrief query \"Who …?\"")
+        raise AskbriefError('the question is empty; ask something, e.g. askbrief query "Who …?"')
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise AskbriefError(
             f"the question is {len(cleaned)} characters long; keep it under {MAX_QUESTION_CHARS}"

@@ -74,8 +74,9 @@ def build_index(
             on_wait(f"another askbrief index is updating {root}/; waiting for it to finish")
         lock.acquire()
     try:
-        return _build_locked(found.articles, found.warnings, settings, embedder, full, progress,
-                             show_progress, t0)
+        return _build_locked(
+            found.articles, found.warnings, settings, embedder, full, progress, show_progress, t0
+        )
     finally:
         lock.release()
 
@@ -129,9 +130,16 @@ def _build_locked(
     gone = removed + [a.id for a in changed]
     if gone:
         marks = ",".join("?" * len(gone))
-        pids = [r[0] for r in db.execute(f"SELECT pid FROM passages WHERE article_id IN ({marks})", gone)]
+        pids = [
+            r[0]
+            for r in db.execute(f"SELECT pid FROM passages WHERE article_id IN ({marks})", gone)
+        ]
         dense.remove_ids(np.array(pids, dtype=np.int64))
-        for table, key in (("passages", "article_id"), ("sentences", "article_id"), ("articles", "id")):
+        for table, key in (
+            ("passages", "article_id"),
+            ("sentences", "article_id"),
+            ("articles", "id"),
+        ):
             db.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", gone)
 
     next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
@@ -141,8 +149,17 @@ def _build_locked(
         chunks = chunk(article.text, settings.max_tokens, settings.overlap_sentences)
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (article.id, article.title, article.text, article.source_path, article.format,
-             article.source, article.url, article.published, new_hashes[article.id]),
+            (
+                article.id,
+                article.title,
+                article.text,
+                article.source_path,
+                article.format,
+                article.source,
+                article.url,
+                article.published,
+                new_hashes[article.id],
+            ),
         )
         db.executemany(
             "INSERT INTO sentences VALUES (?, ?, ?, ?)",
@@ -181,9 +198,15 @@ def _build_locked(
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     _publish(root, tmp)
     return BuildReport(
-        added=len(added), updated=len(changed), removed=len(removed), unchanged=unchanged,
-        passages_embedded=len(texts), articles=n_articles, passages=n_passages,
-        seconds=time.perf_counter() - t0, warnings=tuple(warnings),
+        added=len(added),
+        updated=len(changed),
+        removed=len(removed),
+        unchanged=unchanged,
+        passages_embedded=len(texts),
+        articles=n_articles,
+        passages=n_passages,
+        seconds=time.perf_counter() - t0,
+        warnings=tuple(warnings),
     )
 
 
@@ -191,7 +214,9 @@ def _check_reusable(gen: Path, settings: Settings, root: Path) -> None:
     try:
         manifest = read_manifest(gen)
     except (OSError, ValueError):
-        raise IndexMismatchError(f"{root}: index manifest is missing or damaged; {FULL_HINT}") from None
+        raise IndexMismatchError(
+            f"{root}: index manifest is missing or damaged; {FULL_HINT}"
+        ) from None
     check_manifest(manifest, root)
     for key in ("max_tokens", "overlap_sentences"):
         if manifest.get(key) != getattr(settings, key):

@@ -1,0 +1,60 @@
+"""Shared fixtures: the real bundled model, wrapped to count what it embeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from askbrief.embedding import Embedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_FILE = SEEDS / "000_27ae2b7c35e19781.txt"
+
+
+class CountingEmbedder(Embedder):
+    """The real model; records every text it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        self.embedded.extend(texts)
+        return super().embed(texts, progress)
+
+    def reset(self) -> None:
+        self.embedded.clear()
+        self.calls = 0
+
+
+@pytest.fixture(scope="session")
+def embedder() -> CountingEmbedder:
+    emb = CountingEmbedder()
+    emb.model  # load once per session  # noqa: B018
+    return emb
+
+
+@pytest.fixture
+def counting(embedder: CountingEmbedder) -> CountingEmbedder:
+    embedder.reset()
+    return embedder
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    """A private copy of the shipped seeds plus the test corpus."""
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    shutil.copytree(ROOT / "tests" / "data" / "corpus", folder / "corpus")
+    return folder

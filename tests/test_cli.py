@@ -1,0 +1,123 @@
+"""The CLI as a user runs it: output, JSON, batch, and one-line errors with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEED_FILE
+
+from askbrief.cli import cli
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEED_FILE.parent, root / "articles")
+    return {
+        "ASKBRIEF_ARTICLES_DIR": str(root / "articles"),
+        "ASKBRIEF_INDEX_DIR": str(root / "idx"),
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def run(args: list[str], env: dict[str, str], input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, args, env=env, input=input, catch_exceptions=False)
+
+
+def test_index_query_show_stats(env: dict[str, str]) -> None:
+    first = run(["index", "--quiet"], env)
+    assert first.exit_code == 0, first.output
+    assert "added 1, updated 0, removed 0, unchanged 0;" in first.output
+    again = run(["index"], env)
+    assert "added 0, updated 0, removed 0, unchanged 1; 0 passages embedded" in again.output
+
+    out = run(["query", "What did Lavrov call a ceasefire?"], env)
+    assert out.exit_code == 0
+    assert "[1] \u201c" in out.output and "Sources:" in out.output
+    assert f"{SEED_FILE.name} [" in out.output
+
+    data = json.loads(run(["query", "--json", "What did Lavrov say about France?"], env).output)
+    assert data["answered"] is True
+    text = SEED_FILE.read_bytes().decode("utf-8")
+    for q in data["quotes"]:
+        assert text[q["start"] : q["end"]] == q["text"]
+
+    none = run(["query", "What is the boiling point of tungsten?"], env)
+    assert none.exit_code == 0 and none.output.strip() == "The articles don't answer this."
+
+    shown = run(["show", SEED_FILE.name], env)
+    assert shown.output == text
+    stats = run(["stats"], env)
+    assert "articles:  1" in stats.output and "all-MiniLM-L6-v2" in stats.output
+
+
+def test_batch_answers_one_json_per_line(env: dict[str, str], tmp_path: Path) -> None:
+    run(["index", "-q"], env)
+    batch = tmp_path / "qs.jsonl"
+    batch.write_text(
+        json.dumps({"id": "a", "question": "What did Lavrov say about France?"})
+        + "\n"
+        + "not json\n"
+        + json.dumps({"id": "b", "question": "What is the boiling point of tungsten?"})
+        + "\n"
+        + json.dumps({"id": "c", "question": "   "})
+        + "\n"
+    )
+    result = CliRunner().invoke(cli, ["query", "--batch", str(batch), "--json"], env=env)
+    assert result.exit_code == 0
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["a", "b", "c"]
+    assert lines[0]["answered"] and not lines[1]["answered"]
+    assert "question is empty" in lines[2]["error"]
+    assert "qs.jsonl:2:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["query", "anything", "--index", "/nonexistent/idx"], "run `askbrief index` first"),
+        (["stats", "--index", "/nonexistent/idx"], "run `askbrief index` first"),
+        (["index", "--articles", "/nonexistent/articles"], "no such folder"),
+        (["query", "  "], "question is empty"),
+        (["show", "no-such-article"], "no article 'no-such-article'"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(
+    env: dict[str, str], args: list[str], message: str
+) -> None:
+    run(["index", "-q"], env)
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_console_script_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
+    """The installed `askbrief` command in a real process, as a user types it."""
+    exe = Path(sys.executable).with_name("askbrief")
+    full_env = {**os.environ, **env}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = subprocess.run(
+        [str(exe), "index", "--articles", str(empty)], env=full_env, capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == (
+        f"Error: {empty}: no readable articles (.txt .md .html .jsonl); add some and re-run"
+    )
+    ok = subprocess.run(
+        [str(exe), "query", "--json", "Who does Lavrov say France excluded?"],
+        env=full_env,
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["answered"] is True
