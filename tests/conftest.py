@@ -33,6 +33,11 @@ class CountingEmbedder(Embedder):
         self.embedded.extend(texts)
         return super().embed(texts, progress)
 
+    def embed_passages(self, texts, spans):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        self.embedded.extend(texts)
+        return super().embed_passages(texts, spans)
+
     def reset(self) -> None:
         self.embedded.clear()
         self.calls = 0

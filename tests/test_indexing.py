@@ -101,7 +101,7 @@ def test_index_from_another_model_is_refused(
 
 
 class ExplodingEmbedder(CountingEmbedder):
-    def embed(self, texts, progress=False):  # type: ignore[no-untyped-def]
+    def embed_passages(self, texts, spans):  # type: ignore[no-untyped-def]
         raise RuntimeError("simulated crash while embedding")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .records import Answer, Article, Quote, Source
-from .text import normalize, terms
+from .text import normalize
 
 NOT_ANSWERED = "The articles don't answer this."
 MIN_QUOTE_WORDS = 4
@@ -19,24 +19,7 @@ class Candidate:
     start: int
     end: int
     text: str
-    dense: float  # cosine of question and sentence
-    passage: float  # best cosine of question and a passage holding the sentence
-    lexical: float  # share of the question's content terms found in the sentence
-
-    @property
-    def score(self) -> float:
-        return 0.5 * self.dense + 0.3 * self.passage + 0.2 * self.lexical
-
-
-def lexical_overlap(question_terms: Sequence[str], sentence: str, context: str = "") -> float:
-    """Share of the question's terms in the sentence; a term only in a neighbouring
-    sentence counts half (it often names who or what the sentence is about)."""
-    wanted = set(question_terms)
-    if not wanted:
-        return 0.0
-    own = wanted & set(terms(sentence))
-    near = (wanted - own) & set(terms(context)) if context else set()
-    return (len(own) + 0.5 * len(near)) / len(wanted)
+    score: float
 
 
 def is_quotable(text: str) -> bool:
@@ -44,14 +27,12 @@ def is_quotable(text: str) -> bool:
     return len(text.split()) >= MIN_QUOTE_WORDS and any(c.isalpha() for c in text)
 
 
-def select(
-    candidates: Sequence[Candidate], max_quotes: int, min_confidence: float
-) -> list[Candidate]:
-    """Best-scoring quotes above the threshold, near-duplicates dropped (syndicated copies)."""
+def select(candidates: Sequence[Candidate], max_quotes: int) -> list[Candidate]:
+    """Best-scoring quotes, near-duplicates dropped (one story syndicated on several sites)."""
     chosen: list[Candidate] = []
     seen: list[set[str]] = []
     for cand in sorted(candidates, key=lambda c: c.score, reverse=True):
-        if len(chosen) >= max_quotes or cand.score < min_confidence:
+        if len(chosen) >= max_quotes:
             break
         words = set(normalize(cand.text).split())
         if any(_jaccard(words, other) >= 0.7 for other in seen):

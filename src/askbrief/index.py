@@ -4,21 +4,45 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, lexical_overlap, select
+from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select
 from .config import Settings
 from .embedding import Embedder
 from .errors import AskbriefError
+from .ranking import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    answer_probability,
+    coverage,
+    load_weights,
+    novelty,
+    question_kind,
+    rrf,
+    sentence_scores,
+    type_match,
+)
 from .records import Answer, Article
 from .store import Store, current_generation
 from .text import terms
 
 MAX_QUESTION_CHARS = 2000
-QUOTE_PASSAGES = 8  # sentences are drawn from this many of the best passages
+QUOTE_PASSAGES = 10  # sentences of this many best passages are candidates
+SENTENCE_HITS = 40  # plus this many best sentences by dense and by keyword search
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Everything the ranker saw for one question: for evaluation and fitting."""
+
+    candidates: list[Candidate]
+    sentence_features: np.ndarray  # (n, len(SENTENCE_FEATURES))
+    question_features: np.ndarray  # (len(QUESTION_FEATURES),)
+    probability: float
 
 
 class Index:
@@ -68,19 +92,90 @@ class Index:
         """Answer from verbatim quotes; `history` holds earlier questions of a conversation."""
         question = clean_question(question)
         max_quotes = self.settings.max_quotes if max_quotes is None else max_quotes
-        top_k = self.settings.top_k if top_k is None else top_k
-        if max_quotes < 1 or top_k < 1:
-            raise AskbriefError("max quotes and top-k must be at least 1")
+        if max_quotes < 1:
+            raise AskbriefError("max quotes must be at least 1")
         store = self.store
-        qvec, qterms = self._query(question, history)
-        pids, scores = store.search(qvec, top_k)
-        if len(pids) == 0:
-            return Answer(question, False, (), (), NOT_ANSWERED)
-        candidates = self._candidates(store, qvec, qterms, pids, scores)
-        best = max((c.score for c in candidates), default=0.0)
-        chosen = select(candidates, max_quotes, self.settings.min_confidence)
+        scored = self.score(question, history=history, top_k=top_k, store=store)
+        if scored.probability < self.settings.min_confidence:
+            return Answer(question, False, (), (), NOT_ANSWERED, scored.probability)
+        chosen = select(scored.candidates, max_quotes)
         articles = {c.article_id: store.article(c.article_id) for c in chosen}
-        return assemble(question, chosen, articles, best)  # type: ignore[arg-type]
+        return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
+
+    def score(
+        self,
+        question: str,
+        *,
+        history: Sequence[str] = (),
+        top_k: int | None = None,
+        store: Store | None = None,
+    ) -> Scored:
+        """Retrieve candidates three ways and score them; no abstention decision yet."""
+        store = store or self.store
+        top_k = self.settings.top_k if top_k is None else top_k
+        if top_k < 1:
+            raise AskbriefError("top-k must be at least 1")
+        qvec, qterms = self._query(question, history)
+        pids, pscores = store.search(qvec, max(top_k, QUOTE_PASSAGES))
+        dsids, dscores = store.search_sentences(qvec, SENTENCE_HITS)
+        ksids, kscores = store.search_keywords(qterms, SENTENCE_HITS)
+        pool = _Pool(store)
+        pool.add_passages(pids[:QUOTE_PASSAGES], pscores[:QUOTE_PASSAGES])
+        pool.add_sentences([int(s) for s in dsids] + [int(s) for s in ksids])
+        for pid, score in zip(pids, pscores, strict=True):
+            pool.note_article_score(int(pid), float(score))
+        cands = pool.candidates()
+        weights = load_weights()
+        empty_q = np.zeros(len(QUESTION_FEATURES))
+        if not cands:
+            return Scored([], np.zeros((0, len(SENTENCE_FEATURES))), empty_q, 0.0)
+        sids = [c.sid for c in cands]
+        dense = store.sentence_vectors(sids) @ qvec
+        drank = {int(s): r for r, s in enumerate(dsids)}
+        krank = {int(s): r for r, s in enumerate(ksids)}
+        kscore = {int(s): float(v) for s, v in zip(ksids, kscores, strict=True)}
+        kmax = max(kscore.values(), default=1.0) or 1.0
+        kind = question_kind(question)
+        full_q = " ".join([question, *history[-1:]])
+        rows = []
+        for c, d in zip(cands, dense, strict=True):
+            own, near = coverage(qterms, c.text, c.context)
+            rows.append(
+                [
+                    float(d),
+                    c.passage,
+                    kscore.get(c.sid, 0.0) / kmax,
+                    rrf(drank.get(c.sid)) + rrf(krank.get(c.sid)) + rrf(c.passage_rank),
+                    own,
+                    near,
+                    pool.article_score.get(c.article_id, 0.0),
+                    1.0 / (1.0 + c.idx),
+                    novelty(full_q, c.text),
+                    type_match(kind, c.text),
+                    float(np.log1p(len(c.text))),
+                ]
+            )
+        feats = np.array(rows, dtype=np.float64)
+        scores = sentence_scores(feats, weights)
+        ranked = [
+            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(s))
+            for c, s in zip(cands, scores, strict=True)
+        ]
+        known = store.keywords.vocab_dict
+        qset = list(dict.fromkeys(qterms))
+        top = int(np.argmax(scores))
+        qfeats = np.array(
+            [
+                float(scores[top]),
+                float(dense.max()),
+                float(pscores[0]) if len(pscores) else 0.0,
+                (float(kscores[0]) / max(1, len(qset))) if len(kscores) else 0.0,
+                sum(t in known for t in qset) / max(1, len(qset)),
+                _rare_found(qset, known, [cands[i].text for i in np.argsort(-scores)[:5]]),
+                _agreement(pool, dsids, ksids),
+            ]
+        )
+        return Scored(ranked, feats, qfeats, answer_probability(qfeats, weights))
 
     def _query(self, question: str, history: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """A follow-up ('what did he say about France?') borrows the previous question's
@@ -89,52 +184,96 @@ class Index:
         vecs = self.embedder.embed(texts)
         qvec = vecs[0] + 0.5 * vecs[1:].sum(axis=0) if len(texts) > 1 else vecs[0]
         qvec = qvec / (np.linalg.norm(qvec) or 1.0)
-        qterms = terms(" ".join(texts))
-        return qvec.astype(np.float32), qterms
+        return qvec.astype(np.float32), terms(" ".join(texts))
 
-    def _candidates(self, store, qvec, qterms, pids, scores) -> list[Candidate]:  # type: ignore[no-untyped-def]
-        rows = store.passages([int(p) for p in pids[:QUOTE_PASSAGES]])
-        best_passage: dict[tuple[str, int], float] = {}
-        spans: dict[tuple[str, int], tuple[int, int]] = {}
-        texts: dict[str, str] = {}
-        for pid, score in zip(pids[:QUOTE_PASSAGES], scores[:QUOTE_PASSAGES], strict=True):
+
+@dataclass
+class _Cand:
+    sid: int
+    article_id: str
+    idx: int
+    start: int
+    end: int
+    text: str
+    context: str
+    passage: float
+    passage_rank: int | None
+
+
+class _Pool:
+    """Collects candidate sentences from passages and sentence hits, with their neighbours."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.texts: dict[str, str] = {}
+        self.passage: dict[int, tuple[float, int]] = {}  # sid -> (best passage score, rank)
+        self.sids: set[int] = set()
+        self.article_score: dict[str, float] = {}
+        self._pid_article: dict[int, str] = {}
+
+    def add_passages(self, pids: np.ndarray, scores: np.ndarray) -> None:
+        rows = self.store.passages([int(p) for p in pids])
+        for rank, (pid, score) in enumerate(zip(pids, scores, strict=True)):
             row = rows.get(int(pid))
             if row is None:
                 continue
-            if row.article_id not in texts:
-                texts[row.article_id] = store.article(row.article_id).text
-            # one sentence either side too: a quote often names its subject in a neighbour
-            for idx, span in store.sentences(row.article_id, row.first - 1, row.last + 1):
-                key = (row.article_id, idx)
-                if row.first <= idx <= row.last:
-                    best_passage[key] = max(best_passage.get(key, -1.0), float(score))
-                spans[key] = (span.start, span.end)
+            self._pid_article[int(pid)] = row.article_id
+            for sid, _, _ in self.store.sentences(row.article_id, row.first, row.last):
+                if sid not in self.passage or self.passage[sid][0] < score:
+                    self.passage[sid] = (float(score), rank)
+                self.sids.add(sid)
 
-        def text_of(key: tuple[str, int]) -> str:
-            return texts[key[0]][spans[key][0] : spans[key][1]]
+    def add_sentences(self, sids: list[int]) -> None:
+        self.sids.update(sids)
 
-        keys = [k for k in best_passage if is_quotable(text_of(k))]
-        if not keys:
+    def note_article_score(self, pid: int, score: float) -> None:
+        article = self._pid_article.get(pid)
+        if article is None:
+            rows = self.store.passages([pid])
+            article = rows[pid].article_id if pid in rows else None
+        if article is not None:
+            self.article_score[article] = max(self.article_score.get(article, 0.0), score)
+
+    def candidates(self) -> list[_Cand]:
+        if not self.sids:
             return []
-        sent_texts = [text_of(k) for k in keys]
-        dense = self.embedder.embed(sent_texts) @ qvec
+        rows = self.store.sentence_rows(sorted(self.sids))
+        floor = min((s for s, _ in self.passage.values()), default=0.0)
         out = []
-        for key, text, d in zip(keys, sent_texts, dense, strict=True):
-            a, i = key
-            context = " ".join(text_of((a, j)) for j in (i - 1, i + 1) if (a, j) in spans)
-            out.append(
-                Candidate(
-                    a,
-                    i,
-                    spans[key][0],
-                    spans[key][1],
-                    text,
-                    float(d),
-                    best_passage[key],
-                    lexical_overlap(qterms, text, context),
-                )
-            )
+        for sid, (article_id, idx, start, end) in rows.items():
+            text = self._text(article_id)
+            sentence = text[start:end]
+            if not is_quotable(sentence):
+                continue
+            near = self.store.sentences(article_id, idx - 1, idx + 1)
+            context = " ".join(text[s.start : s.end] for _, i, s in near if i != idx)
+            score, rank = self.passage.get(sid, (floor, None))
+            out.append(_Cand(sid, article_id, idx, start, end, sentence, context, score, rank))
         return out
+
+    def _text(self, article_id: str) -> str:
+        if article_id not in self.texts:
+            article = self.store.article(article_id)
+            self.texts[article_id] = article.text if article else ""
+        return self.texts[article_id]
+
+
+def _rare_found(qterms: list[str], known: dict[str, int], top_texts: list[str]) -> float:
+    """Do the question's most specific words (those the articles know least) appear in the
+    best sentences? Off-topic questions match common words only."""
+    if not qterms:
+        return 0.0
+    found = set(terms(" ".join(top_texts)))
+    return sum(t in found for t in qterms) / len(qterms)
+
+
+def _agreement(pool: _Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:
+    rows = pool.store.sentence_rows([int(s) for s in list(dsids[:10]) + list(ksids[:10])])
+    dense_articles = {rows[int(s)][0] for s in dsids[:10] if int(s) in rows}
+    key_articles = {rows[int(s)][0] for s in ksids[:10] if int(s) in rows}
+    if not dense_articles or not key_articles:
+        return 0.0
+    return len(dense_articles & key_articles) / len(dense_articles | key_articles)
 
 
 def clean_question(question: str) -> str:

@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,17 +26,20 @@ from .store import (
     CURRENT,
     DENSE,
     FULL_HINT,
+    KEYWORD_IDS,
+    KEYWORDS,
     MANIFEST,
     META_DB,
     SCHEMA,
+    SENTENCE_VECS,
     check_manifest,
     current_generation,
     fsync_path,
     read_manifest,
 )
+from .text import keyword_tokens
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
-EMBED_BATCH = 256
 
 
 def article_hash(article: Article) -> str:
@@ -113,6 +117,7 @@ def _build_locked(
             src.backup(db)
             src.close()
             dense = faiss.read_index(str(old_gen / DENSE))
+            sentence_vecs = faiss.read_index(str(old_gen / SENTENCE_VECS))
         except (sqlite3.DatabaseError, RuntimeError):
             shutil.rmtree(tmp, ignore_errors=True)
             raise IndexMismatchError(f"{root}: index is damaged; {FULL_HINT}") from None
@@ -120,6 +125,7 @@ def _build_locked(
     else:
         db.executescript(SCHEMA)
         dense = faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
+        sentence_vecs = faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
 
     new_hashes = {a.id: article_hash(a) for a in articles}
     removed = [i for i in old_hashes if i not in new_hashes]
@@ -130,59 +136,25 @@ def _build_locked(
     gone = removed + [a.id for a in changed]
     if gone:
         marks = ",".join("?" * len(gone))
-        pids = [
-            r[0]
-            for r in db.execute(f"SELECT pid FROM passages WHERE article_id IN ({marks})", gone)
-        ]
+        where = f"WHERE article_id IN ({marks})"
+        pids = [r[0] for r in db.execute(f"SELECT pid FROM passages {where}", gone)]
+        sids = [r[0] for r in db.execute(f"SELECT sid FROM sentences {where}", gone)]
         dense.remove_ids(np.array(pids, dtype=np.int64))
-        for table, key in (
-            ("passages", "article_id"),
-            ("sentences", "article_id"),
-            ("articles", "id"),
-        ):
-            db.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", gone)
+        sentence_vecs.remove_ids(np.array(sids, dtype=np.int64))
+        db.execute(f"DELETE FROM passages {where}", gone)
+        db.execute(f"DELETE FROM sentences {where}", gone)
+        db.execute(f"DELETE FROM articles WHERE id IN ({marks})", gone)
 
-    next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
-    texts: list[str] = []
-    pids: list[int] = []
-    for article in changed + added:
-        chunks = chunk(article.text, settings.max_tokens, settings.overlap_sentences)
-        db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                article.id,
-                article.title,
-                article.text,
-                article.source_path,
-                article.format,
-                article.source,
-                article.url,
-                article.published,
-                new_hashes[article.id],
-            ),
-        )
-        db.executemany(
-            "INSERT INTO sentences VALUES (?, ?, ?, ?)",
-            [(article.id, i, s.start, s.end) for i, s in enumerate(chunks.sentences)],
-        )
-        for first, last, span in chunks.passages:
-            db.execute(
-                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)",
-                (next_pid, article.id, first, last, span.start, span.end),
-            )
-            # The title is prepended for the embedding only: it tells the model what a
-            # passage deep inside an article is about. Quotes never include it.
-            texts.append(f"{article.title}\n\n{article.text[span.start : span.end]}")
-            pids.append(next_pid)
-            next_pid += 1
-
-    _embed_into(dense, texts, pids, embedder or Embedder(), progress, show_progress)
+    jobs = _add_articles(db, changed + added, new_hashes, settings)
+    _embed_into(dense, sentence_vecs, jobs, embedder or Embedder(), progress, show_progress)
+    _write_keywords(db, tmp)
     n_articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     n_passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
     n_sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
     db.commit()
     db.close()
     faiss.write_index(dense, str(tmp / DENSE))
+    faiss.write_index(sentence_vecs, str(tmp / SENTENCE_VECS))
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": MODEL_ID,
@@ -202,7 +174,7 @@ def _build_locked(
         updated=len(changed),
         removed=len(removed),
         unchanged=unchanged,
-        passages_embedded=len(texts),
+        passages_embedded=len(jobs),
         articles=n_articles,
         passages=n_passages,
         seconds=time.perf_counter() - t0,
@@ -226,31 +198,129 @@ def _check_reusable(gen: Path, settings: Settings, root: Path) -> None:
             )
 
 
-def _embed_into(dense, texts, pids, embedder, progress, show_progress) -> None:  # type: ignore[no-untyped-def]
-    if not texts:
+@dataclass
+class _Job:
+    """One passage to embed: its text (title first) and where its sentences sit in it."""
+
+    pid: int
+    text: str
+    sentences: list[tuple[int, int, int]]  # (sid, start, end) within `text`
+
+
+def _add_articles(
+    db: sqlite3.Connection, articles: list[Article], hashes: dict[str, str], settings: Settings
+) -> list[_Job]:
+    next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
+    next_sid = (db.execute("SELECT max(sid) FROM sentences").fetchone()[0] or 0) + 1
+    jobs: list[_Job] = []
+    for article in articles:
+        chunks = chunk(article.text, settings.max_tokens, settings.overlap_sentences)
+        db.execute(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.id,
+                article.title,
+                article.text,
+                article.source_path,
+                article.format,
+                article.source,
+                article.url,
+                article.published,
+                hashes[article.id],
+            ),
+        )
+        sids = list(range(next_sid, next_sid + len(chunks.sentences)))
+        next_sid += len(sids)
+        db.executemany(
+            "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
+            [
+                (sid, article.id, i, s.start, s.end)
+                for i, (sid, s) in enumerate(zip(sids, chunks.sentences, strict=True))
+            ],
+        )
+        # The title is prepended for the embedding only: it tells the model what a passage
+        # deep inside an article is about. Quotes never include it.
+        head = f"{article.title}\n\n"
+        for first, last, span in chunks.passages:
+            db.execute(
+                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)",
+                (next_pid, article.id, first, last, span.start, span.end),
+            )
+            shift = len(head) - span.start
+            inside = [
+                (sids[i], chunks.sentences[i].start + shift, chunks.sentences[i].end + shift)
+                for i in range(first, last + 1)
+            ]
+            jobs.append(_Job(next_pid, head + article.text[span.start : span.end], inside))
+            next_pid += 1
+    return jobs
+
+
+def _embed_into(dense, sentence_vecs, jobs, embedder, progress, show_progress) -> None:  # type: ignore[no-untyped-def]
+    """Embed passages in length-sorted batches (little padding); average each sentence's
+    contextual vectors over the passages that hold it (overlap puts some in two)."""
+    if not jobs:
         return
     bar = None
-    if show_progress and len(texts) > EMBED_BATCH:
+    if show_progress and len(jobs) > embedder.batch_size * 4:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(texts), unit="passage", desc="embedding", file=sys.stderr)
-    # Sorting by length keeps padding (wasted compute) low across batches.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for lo in range(0, len(order), EMBED_BATCH):
-        batch = order[lo : lo + EMBED_BATCH]
-        vectors = embedder.embed([texts[i] for i in batch])
-        dense.add_with_ids(vectors, np.array([pids[i] for i in batch], dtype=np.int64))
+        bar = tqdm(total=len(jobs), unit="passage", desc="embedding", file=sys.stderr)
+    sums: dict[int, np.ndarray] = {}
+    order = sorted(jobs, key=lambda j: len(j.text))
+    for lo in range(0, len(order), embedder.batch_size):
+        batch = order[lo : lo + embedder.batch_size]
+        vectors, spans = embedder.embed_passages(
+            [j.text for j in batch], [[(a, b) for _, a, b in j.sentences] for j in batch]
+        )
+        dense.add_with_ids(vectors, np.array([j.pid for j in batch], dtype=np.int64))
+        for job, vecs in zip(batch, spans, strict=True):
+            for (sid, _, _), vec in zip(job.sentences, vecs, strict=True):
+                if vec is not None:
+                    sums[sid] = sums[sid] + vec if sid in sums else vec
         if bar is not None:
             bar.update(len(batch))
         if progress is not None:
-            progress(min(lo + EMBED_BATCH, len(order)), len(order))
+            progress(min(lo + len(batch), len(order)), len(order))
     if bar is not None:
         bar.close()
+    # Sentences cut off by the model's 256-token limit in every passage: embed them alone.
+    missing = [
+        (sid, job.text[a:b]) for job in jobs for sid, a, b in job.sentences if sid not in sums
+    ]
+    missing = list(dict(missing).items())
+    if missing:
+        vecs = embedder.embed([t for _, t in missing])
+        sums.update({sid: v for (sid, _), v in zip(missing, vecs, strict=True)})
+    sids = np.array(sorted(sums), dtype=np.int64)
+    mat = np.vstack([sums[s] for s in sids]).astype(np.float32)
+    mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+    sentence_vecs.add_with_ids(mat, sids)
+
+
+def _write_keywords(db: sqlite3.Connection, tmp: Path) -> None:
+    """BM25 over all sentences, rebuilt from the stored texts on every build: no model is
+    involved, so this costs seconds even for thousands of articles."""
+    import bm25s
+
+    sids: list[int] = []
+    texts: list[str] = []
+    rows = db.execute(
+        'SELECT a.id, a.text, s.sid, s.start, s."end" FROM sentences s'
+        " JOIN articles a ON a.id = s.article_id ORDER BY s.sid"
+    )
+    for _, text, sid, start, end in rows:
+        sids.append(sid)
+        texts.append(text[start:end])
+    retriever = bm25s.BM25()
+    retriever.index(keyword_tokens(texts), show_progress=False)
+    retriever.save(str(tmp / KEYWORDS))
+    np.save(tmp / KEYWORD_IDS, np.array(sids, dtype=np.int64))
 
 
 def _publish(root: Path, tmp: Path) -> None:
     """fsync the new generation, rename it into place, then atomically swap CURRENT."""
-    for name in (MANIFEST, META_DB, DENSE):
+    for name in (MANIFEST, META_DB, DENSE, SENTENCE_VECS, KEYWORD_IDS):
         fsync_path(tmp / name)
     gens = sorted(p.name for p in root.glob("gen-*"))
     number = int(gens[-1].split("-")[1]) + 1 if gens else 1

@@ -6,7 +6,8 @@ already opened the old one keep answering from it.
 
     index/
       CURRENT           "gen-000007"
-      gen-000007/       manifest.json  meta.sqlite  dense.faiss
+      gen-000007/       manifest.json  meta.sqlite  dense.faiss (passages)
+                        sentences.faiss  bm25/ + bm25_sids.npy (keyword search over sentences)
       .lock             held by the one build allowed at a time
 """
 
@@ -29,6 +30,9 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 META_DB = "meta.sqlite"
 DENSE = "dense.faiss"
+SENTENCE_VECS = "sentences.faiss"
+KEYWORDS = "bm25"
+KEYWORD_IDS = "bm25_sids.npy"
 FULL_HINT = "run `askbrief index --full` to rebuild it"
 
 SCHEMA = """
@@ -37,9 +41,10 @@ CREATE TABLE articles (
   format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL
 );
 CREATE TABLE sentences (
-  article_id TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-  PRIMARY KEY (article_id, idx)
-) WITHOUT ROWID;
+  sid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX sentences_by_article ON sentences (article_id, idx);
 CREATE TABLE passages (
   pid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, first INTEGER NOT NULL,
   last INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
@@ -97,10 +102,14 @@ class Store:
         try:
             self.manifest = read_manifest(gen)
         except (OSError, ValueError):
-            raise IndexMismatchError(f"{root}: index manifest is missing or damaged; {FULL_HINT}")
+            raise IndexMismatchError(
+                f"{root}: index manifest is missing or damaged; {FULL_HINT}"
+            ) from None
         check_manifest(self.manifest, root)
         self.db = _open_db(gen / META_DB, root)
         self.dense = _read_faiss(gen / DENSE, root)
+        self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
+        self.keywords, self.keyword_ids = _read_bm25(gen, root)
         n_passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
         if self.dense.ntotal != n_passages or n_passages != self.manifest.get("passages"):
             raise IndexMismatchError(
@@ -120,6 +129,40 @@ class Store:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def search_sentences(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, self.sentence_vecs.ntotal)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores, ids = self.sentence_vecs.search(vector.reshape(1, -1).astype(np.float32), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def search_keywords(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence ids and BM25 scores for stemmed query tokens (unknown words ignored)."""
+        vocab = self.keywords.vocab_dict
+        known = [t for t in query_tokens if t in vocab]
+        n_docs = len(self.keyword_ids)
+        if not known or n_docs == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = self.keywords.get_scores(known)
+        k = min(k, n_docs)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        top = top[scores[top] > 0]
+        return self.keyword_ids[top], scores[top].astype(np.float32)
+
+    def sentence_vectors(self, sids: list[int]) -> np.ndarray:
+        return np.vstack([self.sentence_vecs.reconstruct(int(s)) for s in sids])
+
+    def sentence_rows(self, sids: list[int]) -> dict[int, tuple[str, int, int, int]]:
+        """sid -> (article_id, idx, start, end)"""
+        marks = ",".join("?" * len(sids))
+        rows = self.db.execute(
+            f'SELECT sid, article_id, idx, start, "end" FROM sentences WHERE sid IN ({marks})',
+            sids,
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
     def passages(self, pids: list[int]) -> dict[int, PassageRow]:
         marks = ",".join("?" * len(pids))
         rows = self.db.execute(
@@ -128,13 +171,14 @@ class Store:
         )
         return {r[0]: PassageRow(*r) for r in rows}
 
-    def sentences(self, article_id: str, first: int, last: int) -> list[tuple[int, Span]]:
+    def sentences(self, article_id: str, first: int, last: int) -> list[tuple[int, int, Span]]:
+        """(sid, idx, span) of sentences first..last of an article."""
         rows = self.db.execute(
-            'SELECT idx, start, "end" FROM sentences WHERE article_id = ? AND idx BETWEEN ? AND ?'
-            " ORDER BY idx",
+            'SELECT sid, idx, start, "end" FROM sentences'
+            " WHERE article_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
             (article_id, first, last),
         )
-        return [(r[0], Span(r[1], r[2])) for r in rows]
+        return [(r[0], r[1], Span(r[2], r[3])) for r in rows]
 
     def article(self, article_id: str) -> Article | None:
         row = self.db.execute(
@@ -170,6 +214,18 @@ def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
         return faiss.read_index(str(path))
     except RuntimeError:
         raise IndexMismatchError(f"{root}: FAISS index file is damaged; {FULL_HINT}") from None
+
+
+def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
+    import bm25s
+
+    try:
+        ids = np.load(gen / KEYWORD_IDS)
+        return bm25s.BM25.load(str(gen / KEYWORDS)), ids
+    except (OSError, ValueError):
+        raise IndexMismatchError(
+            f"{root}: keyword index is missing or damaged; {FULL_HINT}"
+        ) from None
 
 
 def fsync_path(path: Path) -> None:

@@ -110,3 +110,8 @@ def terms(text: str) -> list[str]:
     """Stemmed content words: the unit of lexical matching."""
     words = [w for w in _WORD.findall(normalize(text)) if w not in stopwords()]
     return _stemmer().stemWords(words)
+
+
+def keyword_tokens(texts: list[str]) -> list[list[str]]:
+    """Tokens for BM25, the same for sentences and questions."""
+    return [terms(t) for t in texts]

@@ -1,0 +1,122 @@
+"""Scoring candidate sentences and deciding whether to answer at all.
+
+Both are small linear models over cheap signals. Their weights live in `ranker.json`,
+fitted on the dev evaluation set with cross-validation by `benchmarks/fit_ranker.py`
+(README, "Answer quality"); the signals are computed from the question and the articles only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from .text import terms
+
+SENTENCE_FEATURES = (
+    "dense",  # cosine of question and the sentence's contextual vector
+    "passage",  # best cosine of question and a retrieved passage holding the sentence
+    "keyword",  # BM25 score of the sentence, relative to the best in this query
+    "fused",  # reciprocal-rank fusion over the dense-sentence, passage and BM25 lists
+    "lex_own",  # share of question terms in the sentence
+    "lex_near",  # share only in a neighbouring sentence
+    "article",  # best passage score of the sentence's article
+    "lead",  # 1 / (1 + sentence position): news puts the key facts first
+    "novel",  # share of the sentence's names and numbers that the question lacks
+    "type_match",  # holds what the question asks for: a number, a name, a quotation
+    "length",  # log of the sentence length in characters
+)
+QUESTION_FEATURES = (
+    "top_score",  # best ranker score
+    "top_dense",  # best dense sentence cosine
+    "top_passage",  # best passage cosine
+    "top_keyword",  # best raw BM25 score, length-normalised by query terms
+    "known_terms",  # share of question terms found anywhere in the articles
+    "rare_known",  # share of the question's rarest terms found in the top sentences
+    "agreement",  # overlap of articles in dense and BM25 top lists
+)
+
+_NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_QUOTE = re.compile(r"[\"“”]")
+_RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Weights:
+    sentence: np.ndarray  # one weight per SENTENCE_FEATURES, plus bias last
+    question: np.ndarray  # one weight per QUESTION_FEATURES, plus bias last
+    threshold: float  # answer when the question model's probability is at least this
+
+
+@lru_cache(maxsize=1)
+def load_weights() -> Weights:
+    data = json.loads(resources.files("askbrief").joinpath("ranker.json").read_text("utf-8"))
+    return Weights(
+        np.array([data["sentence"][f] for f in SENTENCE_FEATURES] + [data["sentence"]["bias"]]),
+        np.array([data["question"][f] for f in QUESTION_FEATURES] + [data["question"]["bias"]]),
+        float(data["threshold"]),
+    )
+
+
+def question_kind(question: str) -> str:
+    q = question.lower()
+    if re.search(r"\b(how many|how much|what percent|what percentage|how old|how long)\b", q):
+        return "number"
+    if re.search(r"\b(when|what year|what date|which year|which day)\b", q):
+        return "number"
+    if re.search(
+        r"\b(who|whom|whose|which (company|country|team|city|state|person|man|woman))\b", q
+    ):
+        return "name"
+    if re.search(r"\b(call|called|say|said|describe|described|term|label)\b", q):
+        return "quote"
+    return "other"
+
+
+def type_match(kind: str, sentence: str) -> float:
+    if kind == "number":
+        return 1.0 if _NUMBER.search(sentence) else 0.0
+    if kind == "name":
+        return 1.0 if _NAME.search(sentence) else 0.0
+    if kind == "quote":
+        return 1.0 if _QUOTE.search(sentence) else 0.0
+    return 0.0
+
+
+def novelty(question: str, sentence: str) -> float:
+    """Names and numbers the sentence adds to the question: an answer brings something new."""
+    asked = set(terms(question))
+    found = _NAME.findall(sentence) + re.findall(r"\d[\d,.]*", sentence)
+    if not found:
+        return 0.0
+    new = [f for f in found if not set(terms(f)) <= asked]
+    return len(new) / len(found)
+
+
+def coverage(question_terms: Sequence[str], sentence: str, context: str) -> tuple[float, float]:
+    wanted = set(question_terms)
+    if not wanted:
+        return 0.0, 0.0
+    own = wanted & set(terms(sentence))
+    near = (wanted - own) & set(terms(context)) if context else set()
+    return len(own) / len(wanted), len(near) / len(wanted)
+
+
+def rrf(rank: int | None) -> float:
+    return 0.0 if rank is None else 1.0 / (_RRF_K + rank)
+
+
+def sentence_scores(features: np.ndarray, weights: Weights) -> np.ndarray:
+    return features @ weights.sentence[:-1] + weights.sentence[-1]
+
+
+def answer_probability(features: np.ndarray, weights: Weights) -> float:
+    z = float(features @ weights.question[:-1] + weights.question[-1])
+    return 1.0 / (1.0 + math.exp(-z))
