@@ -1,0 +1,482 @@
+"""The web UI's programmatic side: /ask over HTTP with gradio_client on a real index, no
+outside network, the `python app.py` entry point, safe uploads, and escaping."""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, SEED_FILE, CountingEmbedder
+from ui_fixtures import LiveApp, free_port, seeded_settings, serve
+
+from askbrief import Article
+from askbrief.ui import (
+    MAX_UPLOAD_BYTES,
+    UPDATE_THREAD,
+    Backend,
+    UploadRejected,
+    make_add_articles,
+    make_app,
+    make_respond,
+    parse_args,
+    render_answer,
+    render_source,
+    safe_name,
+    save_upload,
+)
+
+ANSWER_KEYS = {"question", "answered", "message", "confidence", "quotes", "sources"}
+QUOTE_KEYS = {"n", "text", "article_id", "title", "source_path", "start", "end", "score"}
+SOURCE_KEYS = {"n", "article_id", "title", "source_path", "source", "url", "published", "quotes"}
+
+# ---------------------------------------------------------------- outside-network recorder
+
+_outside: list[str] | None = None  # while a list, connections leaving this machine land here
+
+
+def _is_local(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    if not isinstance(host, str) or host in ("", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: a lookup that would leave the machine
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _outside is None:
+        return
+    if event == "socket.connect" and isinstance(args[1], tuple) and not _is_local(args[1][0]):
+        _outside.append(f"connect {args[1]!r}")
+    elif event == "socket.getaddrinfo" and not _is_local(args[0]):
+        _outside.append(f"resolve {args[0]!r}")
+
+
+sys.addaudithook(_audit)
+
+
+def file_text(source_path: str) -> str:
+    """The article file as the indexer reads .txt: UTF-8, BOM dropped, line ends untouched."""
+    return Path(source_path).read_bytes().decode("utf-8-sig")
+
+
+# ---------------------------------------------------------------- /ask on a live app
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Iterator[Any]:
+    """The app served in-process, with a gradio_client connected; records outside traffic
+    from app creation through launch and the first call."""
+    global _outside
+    from gradio_client import Client
+
+    settings = seeded_settings(tmp_path_factory.mktemp("api"), embedder)
+    _outside = []
+    try:
+        app = make_app(settings=settings, embedder=embedder)
+        with serve(app) as url:
+            client = Client(url, verbose=False)
+            first = client.predict("What did Lavrov say about France?", api_name="/ask")
+            outside, _outside = _outside, None
+            yield client, LiveApp(url, settings, app), first, outside
+    finally:
+        _outside = None
+
+
+def test_ask_returns_quotes_whose_spans_match_the_file(api: Any) -> None:
+    _, live, answer, _ = api
+    assert set(answer) == ANSWER_KEYS
+    assert answer["question"] == "What did Lavrov say about France?"
+    assert answer["answered"] is True and answer["message"] == ""
+    assert answer["quotes"] and answer["sources"]
+    for q in answer["quotes"]:
+        assert set(q) == QUOTE_KEYS
+        assert Path(q["source_path"]).parent == live.settings.articles_dir
+        assert file_text(q["source_path"])[q["start"] : q["end"]] == q["text"]
+    assert [q["n"] for q in answer["quotes"]] == list(range(1, len(answer["quotes"]) + 1))
+    assert any("France" in q["text"] for q in answer["quotes"])
+    for s in answer["sources"]:
+        assert set(s) == SOURCE_KEYS
+        assert s["article_id"] == SEED_FILE.name
+        assert s["title"].startswith("Russia rejects ceasefire talks")
+
+
+def test_ask_matches_the_library_answer(api: Any, embedder: CountingEmbedder) -> None:
+    from askbrief import Index
+
+    client, live, _, _ = api
+    question = "Will Trump and Putin meet?"
+    over_http = client.predict(question, api_name="/ask")
+    direct = Index(live.settings, embedder).ask(question).to_dict()
+    assert over_http == direct
+    assert any("Putin" in q["text"] for q in over_http["quotes"])
+
+
+def test_ask_says_when_the_articles_do_not_answer(api: Any) -> None:
+    client, *_ = api
+    answer = client.predict("Who won the football world cup in 1966?", api_name="/ask")
+    assert answer["answered"] is False
+    assert answer["quotes"] == [] and answer["sources"] == []
+    assert answer["message"] == "The articles don't answer this."
+
+
+def test_ask_reports_an_empty_question_as_an_error(api: Any) -> None:
+    from gradio_client.exceptions import AppError
+
+    client, *_ = api
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("   ", api_name="/ask")
+
+
+def test_only_ask_is_a_public_endpoint(api: Any) -> None:
+    client, *_ = api
+    info = client.view_api(print_info=False, return_format="dict")
+    assert list(info["named_endpoints"]) == ["/ask"]
+
+
+def test_no_outside_network_from_startup_to_first_answer(api: Any) -> None:
+    *_, outside = api
+    assert outside == []
+
+
+# ---------------------------------------------------------------- asking during an update
+
+
+class GatedEmbedder:
+    """The shared model, but the index-update thread waits at `gate` before embedding, so a
+    test can ask questions while an update is half done."""
+
+    def __init__(self, inner: CountingEmbedder) -> None:
+        self.inner = inner
+        self.gate = threading.Event()
+        self.waiting = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not (name.startswith("embed") and threading.current_thread().name == UPDATE_THREAD):
+            return attr
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            self.waiting.set()
+            assert self.gate.wait(120), "test never opened the gate"
+            return attr(*args, **kwargs)
+
+        return gated
+
+
+def test_questions_are_answered_from_the_old_index_during_an_upload(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    from gradio_client import Client
+
+    settings = seeded_settings(tmp_path, embedder)
+    upload = tmp_path / "incoming" / "lighthouse.txt"
+    upload.parent.mkdir()
+    upload.write_text(
+        "Zorblat lighthouse gets a new lamp\nKeeper Ingrid Vasquez said the new "
+        "lamp of the Zorblat lighthouse can be seen from forty-two kilometres away.\n"
+    )
+    gated = GatedEmbedder(embedder)
+    add_articles = make_add_articles(Backend(settings, gated))  # type: ignore[arg-type]
+    outputs: list[tuple[Any, ...]] = []
+    with serve(make_app(settings=settings, embedder=embedder)) as url:
+        client = Client(url, verbose=False)
+        worker = threading.Thread(target=lambda: outputs.extend(add_articles([str(upload)])))
+        worker.start()
+        try:
+            assert gated.waiting.wait(120), "the index update never started embedding"
+            during = client.predict("What did Lavrov say about France?", api_name="/ask")
+            assert during["answered"] and {q["article_id"] for q in during["quotes"]} == {
+                SEED_FILE.name
+            }
+        finally:
+            gated.gate.set()
+            worker.join(120)
+        after = client.predict("How far can the Zorblat lighthouse lamp be seen?", api_name="/ask")
+    assert (settings.articles_dir / "lighthouse.txt").read_bytes() == upload.read_bytes()
+    assert after["answered"]
+    assert any(
+        q["article_id"] == "lighthouse.txt" and "forty-two kilometres" in q["text"]
+        for q in after["quotes"]
+    )
+    logs = [out[0] for out in outputs]
+    assert "saved lighthouse.txt" in logs[0]
+    assert any("Updating the index" in log and "<progress" in log for log in logs)
+    assert "Index updated:</b> added 1, updated 0, removed 0, unchanged 1" in logs[-1]
+    assert ">2</b> articles" in outputs[-1][1]
+
+
+def test_first_upload_builds_the_index_when_there_is_none(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    from askbrief import Settings
+    from askbrief.ui import NO_INDEX, render_status
+
+    settings = Settings.load(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    backend = Backend(settings, embedder)
+    assert NO_INDEX in render_status(backend)
+    chat, *_ = list(make_respond(backend)("Anything?", []))[-1]
+    assert NO_INDEX in chat[-1]["content"]
+    *_, (log, status, files) = make_add_articles(backend)([str(SEED_FILE)])
+    assert "added 1" in log and ">1</b> article " in status and files is None
+    assert (settings.articles_dir / SEED_FILE.name).read_bytes() == SEED_FILE.read_bytes()
+    assert backend.ask("What did Lavrov say about France?")["answered"]
+
+
+# ---------------------------------------------------------------- `python app.py`
+
+
+def test_app_py_builds_a_missing_index_and_serves_on_loopback(
+    tmp_path: Path,
+) -> None:
+    """Env ASKBRIEF_PORT picks the port; with no index yet, startup builds one."""
+    import shutil
+
+    articles, index = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(SEED_FILE.parent, articles)
+    port = free_port()
+    env = os.environ | {
+        "ASKBRIEF_PORT": str(port),
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    env.pop("ASKBRIEF_HOST", None)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--articles", str(articles), "--index", str(index)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = _read_until(proc, "serving", timeout=240)
+        out = "".join(lines)
+        assert "no index at" in out and "added 1" in out, out
+        assert f"at http://127.0.0.1:{port}" in out, out
+        assert str(index.resolve()) in out, out
+        assert (index / "CURRENT").is_file()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as resp:
+            assert resp.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=30) as resp:
+            assert json.load(resp)["title"] == "askbrief"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> list[str]:
+    """Lines of the child's output up to the one containing `marker`."""
+    lines: list[str] = []
+    found = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if marker in line:
+                found.set()
+                return
+        found.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not found.wait(0.2):
+        if time.monotonic() > deadline:
+            raise AssertionError("app.py did not start in time:\n" + "".join(lines))
+    if not any(marker in line for line in lines):
+        raise AssertionError(f"app.py exited ({proc.poll()}):\n" + "".join(lines))
+    return lines
+
+
+def test_host_and_port_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASKBRIEF_HOST", raising=False)
+    monkeypatch.delenv("ASKBRIEF_PORT", raising=False)
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("ASKBRIEF_HOST", "0.0.0.0")
+    monkeypatch.setenv("ASKBRIEF_PORT", "8123")
+    assert (parse_args([]).host, parse_args([]).port) == ("0.0.0.0", 8123)
+    args = parse_args(["--host", "127.0.0.2", "--port", "9000"])
+    assert (args.host, args.port) == ("127.0.0.2", 9000)
+
+
+# ---------------------------------------------------------------- follow-ups
+
+
+class RecordingBackend:
+    """Stands in for the index: records what the chat asks it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def ask(self, question: str, history: list[str]) -> dict[str, Any]:
+        self.calls.append((question, list(history)))
+        return {
+            "question": question,
+            "answered": False,
+            "message": "The articles don't answer this.",
+            "confidence": 0.0,
+            "quotes": [],
+            "sources": [],
+        }
+
+
+def test_chat_passes_earlier_questions_as_history() -> None:
+    backend = RecordingBackend()
+    respond = make_respond(backend)  # type: ignore[arg-type]
+    turns: list[dict[str, Any]] = []
+    for question in ["What did Lavrov say?", "And about France?", "Why?"]:
+        *_, (chat, turns, box) = respond(question, turns)
+        assert box == ""
+    assert backend.calls == [
+        ("What did Lavrov say?", []),
+        ("And about France?", ["What did Lavrov say?"]),
+        ("Why?", ["What did Lavrov say?", "And about France?"]),
+    ]
+    assert len(chat) == 6
+    assert "The articles don&#x27;t answer this." in chat[-1]["content"]
+
+
+# ---------------------------------------------------------------- uploads
+
+
+@pytest.mark.parametrize(
+    ("name", "saved_as"),
+    [
+        ("story.txt", "story.txt"),
+        ("../../etc/evil.txt", "evil.txt"),  # directories are stripped
+        ("C:\\Users\\me\\notes.md", "notes.md"),
+        ("Zürich news (2).HTML", "Zürich news (2).HTML"),
+        ("wire.jsonl", "wire.jsonl"),
+    ],
+)
+def test_safe_name_keeps_only_the_bare_name(name: str, saved_as: str) -> None:
+    assert safe_name(name) == saved_as
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("..", "'..'"),
+        ("a..txt", "'..'"),
+        ("dir/..", "'..'"),
+        (".hidden.txt", "hidden"),
+        ("notes.pdf", "not a supported"),
+        ("noext", "not a supported"),
+        ("bad<name>.txt", "unusual characters"),
+        ("tab\tname.txt", "unusual characters"),
+        ("semi;colon.txt", "unusual characters"),
+        ("-rf.txt", "unusual characters"),
+        ("x" * 200 + ".txt", "longer than"),
+        ("", "empty"),
+    ],
+)
+def test_safe_name_rejects_unsafe_names(name: str, reason: str) -> None:
+    with pytest.raises(UploadRejected, match=re.escape(reason)):
+        safe_name(name)
+
+
+def test_save_upload_never_overwrites_and_stays_in_the_folder(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "articles", tmp_path / "elsewhere"
+    outside.mkdir()
+    src = outside / "upload.txt"
+    src.write_text("A headline\nA sentence that says something about the harbour.\n")
+    first = save_upload(src, "../story.txt", folder)
+    second = save_upload(src, "story.txt", folder)
+    assert (first.name, second.name) == ("story.txt", "story-2.txt")
+    assert first.read_bytes() == second.read_bytes() == src.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["articles", "elsewhere"]
+    assert sorted(p.name for p in outside.iterdir()) == ["upload.txt"]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"\x00\x01\x02binary" * 50, "binary"),
+    ],
+)
+def test_save_upload_rejects_unreadable_files(tmp_path: Path, content: bytes, reason: str) -> None:
+    src = tmp_path / "in.txt"
+    src.write_bytes(content)
+    with pytest.raises(UploadRejected, match=reason) as err:
+        save_upload(src, "in.txt", tmp_path / "articles")
+    assert "'in.txt'" in str(err.value) and str(tmp_path) not in str(err.value)
+    assert not (tmp_path / "articles").exists() or not any((tmp_path / "articles").iterdir())
+
+
+def test_save_upload_rejects_files_over_the_size_limit(tmp_path: Path) -> None:
+    src = tmp_path / "big.txt"
+    with open(src, "wb") as fh:  # sparse: the size is what counts, not the disk used
+        fh.truncate(MAX_UPLOAD_BYTES + 1)
+    with pytest.raises(UploadRejected, match="MB limit"):
+        save_upload(src, "big.txt", tmp_path / "articles")
+    assert not (tmp_path / "articles" / "big.txt").exists()
+
+
+# ---------------------------------------------------------------- escaping
+
+
+HOSTILE = 'Hostile <script>alert(1)</script> & "quotes"'
+
+
+def test_answers_escape_quotes_and_titles() -> None:
+    answer = {
+        "answered": True,
+        "quotes": [{"n": 1, "text": HOSTILE + " <img src=x onerror=alert(2)>"}],
+        "sources": [
+            {
+                "n": 1,
+                "quotes": [1],
+                "title": "<b>Title</b>",
+                "published": "<i>2024</i>",
+                "source": None,
+            }
+        ],
+    }
+    out = render_answer(0, answer)
+    assert "<script" not in out and "<img" not in out and "<b>Title" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;b&gt;Title" in out
+    assert "&lt;i&gt;2024" in out
+
+
+def test_source_panel_escapes_and_marks_the_exact_span() -> None:
+    text = "A <b>headline</b>\nSomeone said <script>x()</script> & more. Then a second line."
+    start = text.index("Someone")
+    end = text.index(" Then")
+    article = Article(
+        id="a.txt",
+        title="<script>t()</script>",
+        text=text,
+        source_path="/x/a.txt",
+        format="txt",
+        url="javascript:alert(1)",
+        source="<em>Wire</em>",
+    )
+    out = render_source(article, [{"n": 2, "start": start, "end": end}], current=2)
+    assert "<script" not in out and "<b>" not in out and "<em>" not in out
+    assert "javascript:" not in out  # only http(s) URLs become links; others are dropped
+    marked = re.findall(r'<mark class="ab-current" data-n="2">(.*?)</mark>', out, re.S)
+    assert [html.unescape(m) for m in marked] == [text[start:end]]
+    body = re.sub(r'<sup class="ab-mark-n">\[\d+\]</sup>', "", out.split('class="ab-text">')[1])
+    assert html.unescape(re.sub(r"</?mark[^>]*>", "", body)).startswith(text)
