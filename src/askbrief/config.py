@@ -28,8 +28,9 @@ class Settings:
     overlap_sentences: int = 1
     top_k: int = 20
     max_quotes: int = 5
-    # Abstention threshold on the answer's confidence; fitted on dev data (README, "Abstention").
-    min_confidence: float = 0.5
+    # Answer only when the answer model's probability reaches this; None = the threshold
+    # fitted on dev data and stored in ranker.json (README, "Answer quality").
+    min_confidence: float | None = None
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:
@@ -50,6 +51,8 @@ def _coerce(name: str, raw: str, kind: type) -> object:
     from .errors import AskbriefError
 
     try:
+        if kind is type(None):  # optional numbers
+            return float(raw)
         if kind is bool:
             return raw.lower() in {"1", "true", "yes", "on"}
         return kind(raw)

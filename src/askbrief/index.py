@@ -20,6 +20,7 @@ from .ranking import (
     answer_probability,
     coverage,
     load_weights,
+    names,
     novelty,
     question_kind,
     rrf,
@@ -31,8 +32,8 @@ from .store import Store, current_generation
 from .text import terms
 
 MAX_QUESTION_CHARS = 2000
-QUOTE_PASSAGES = 10  # sentences of this many best passages are candidates
-SENTENCE_HITS = 40  # plus this many best sentences by dense and by keyword search
+QUOTE_PASSAGES = 15  # sentences of this many best passages are candidates
+SENTENCE_HITS = 80  # plus this many best sentences by dense and by keyword search
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ class Index:
             raise AskbriefError("max quotes must be at least 1")
         store = self.store
         scored = self.score(question, history=history, top_k=top_k, store=store)
-        if scored.probability < self.settings.min_confidence:
+        threshold = self.settings.min_confidence
+        if threshold is None:
+            threshold = load_weights().threshold
+        if scored.probability < threshold:
             return Answer(question, False, (), (), NOT_ANSWERED, scored.probability)
         chosen = select(scored.candidates, max_quotes)
         articles = {c.article_id: store.article(c.article_id) for c in chosen}
@@ -126,9 +130,11 @@ class Index:
             pool.note_article_score(int(pid), float(score))
         cands = pool.candidates()
         weights = load_weights()
-        empty_q = np.zeros(len(QUESTION_FEATURES))
         if not cands:
+            empty_q = np.zeros(len(QUESTION_FEATURES))
             return Scored([], np.zeros((0, len(SENTENCE_FEATURES))), empty_q, 0.0)
+        qset = list(dict.fromkeys(qterms))
+        idf = dict(zip(qset, _idf(store, qset), strict=True))
         sids = [c.sid for c in cands]
         dense = store.sentence_vectors(sids) @ qvec
         drank = {int(s): r for r, s in enumerate(dsids)}
@@ -137,18 +143,22 @@ class Index:
         kmax = max(kscore.values(), default=1.0) or 1.0
         kind = question_kind(question)
         full_q = " ".join([question, *history[-1:]])
+        article_cover = {a: coverage(idf, set(terms(pool.text(a)))) for a in pool.articles()}
         rows = []
         for c, d in zip(cands, dense, strict=True):
-            own, near = coverage(qterms, c.text, c.context)
+            own = set(terms(c.text))
+            near = set(terms(c.context))
+            own_cov = coverage(idf, own)
             rows.append(
                 [
                     float(d),
                     c.passage,
                     kscore.get(c.sid, 0.0) / kmax,
                     rrf(drank.get(c.sid)) + rrf(krank.get(c.sid)) + rrf(c.passage_rank),
-                    own,
-                    near,
+                    own_cov,
+                    coverage(idf, own | near) - own_cov,
                     pool.article_score.get(c.article_id, 0.0),
+                    article_cover[c.article_id],
                     1.0 / (1.0 + c.idx),
                     novelty(full_q, c.text),
                     type_match(kind, c.text),
@@ -161,17 +171,15 @@ class Index:
             Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(s))
             for c, s in zip(cands, scores, strict=True)
         ]
-        known = store.keywords.vocab_dict
-        qset = list(dict.fromkeys(qterms))
-        top = int(np.argmax(scores))
+        total_idf = sum(idf.values()) or 1.0
+        vocab = store.keywords.vocab_dict
         qfeats = np.array(
             [
-                float(scores[top]),
-                float(dense.max()),
+                float(scores.max()),
                 float(pscores[0]) if len(pscores) else 0.0,
-                (float(kscores[0]) / max(1, len(qset))) if len(kscores) else 0.0,
-                sum(t in known for t in qset) / max(1, len(qset)),
-                _rare_found(qset, known, [cands[i].text for i in np.argsort(-scores)[:5]]),
+                float((feats[:, 4] + feats[:, 5]).max()),
+                sum(w for t, w in idf.items() if t not in vocab) / total_idf,
+                _name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
                 _agreement(pool, dsids, ksids),
             ]
         )
@@ -241,7 +249,7 @@ class _Pool:
         floor = min((s for s, _ in self.passage.values()), default=0.0)
         out = []
         for sid, (article_id, idx, start, end) in rows.items():
-            text = self._text(article_id)
+            text = self.text(article_id)
             sentence = text[start:end]
             if not is_quotable(sentence):
                 continue
@@ -251,20 +259,37 @@ class _Pool:
             out.append(_Cand(sid, article_id, idx, start, end, sentence, context, score, rank))
         return out
 
-    def _text(self, article_id: str) -> str:
+    def articles(self) -> set[str]:
+        return set(self.texts)
+
+    def text(self, article_id: str) -> str:
         if article_id not in self.texts:
             article = self.store.article(article_id)
             self.texts[article_id] = article.text if article else ""
         return self.texts[article_id]
 
 
-def _rare_found(qterms: list[str], known: dict[str, int], top_texts: list[str]) -> float:
-    """Do the question's most specific words (those the articles know least) appear in the
-    best sentences? Off-topic questions match common words only."""
-    if not qterms:
-        return 0.0
-    found = set(terms(" ".join(top_texts)))
-    return sum(t in found for t in qterms) / len(qterms)
+def _name_cover(question: str, best: list[_Cand]) -> float:
+    """Off-topic questions name people and things the best sentences never mention."""
+    wanted = names(question)
+    if not wanted:
+        return 1.0
+    found = set(terms(" ".join(c.text + " " + c.context for c in best)))
+    return len(wanted & found) / len(wanted)
+
+
+def _idf(store: Store, tokens: list[str]) -> list[float]:
+    """BM25 idf of each token over all sentences; a word the articles never use gets the
+    highest idf, as if it occurred in half a sentence."""
+    df_all = store.keywords.scores["indptr"]
+    vocab = store.keywords.vocab_dict
+    n = max(1, len(store.keyword_ids))
+    out = []
+    for t in tokens:
+        v = vocab.get(t)
+        df = int(df_all[v + 1] - df_all[v]) if v is not None and v + 1 < len(df_all) else 0
+        out.append(float(np.log((n - df + 0.5) / (df + 0.5) + 1.0)))
+    return out
 
 
 def _agreement(pool: _Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -24,9 +23,10 @@ SENTENCE_FEATURES = (
     "passage",  # best cosine of question and a retrieved passage holding the sentence
     "keyword",  # BM25 score of the sentence, relative to the best in this query
     "fused",  # reciprocal-rank fusion over the dense-sentence, passage and BM25 lists
-    "lex_own",  # share of question terms in the sentence
-    "lex_near",  # share only in a neighbouring sentence
+    "lex_own",  # idf-weighted share of question terms in the sentence
+    "lex_near",  # idf-weighted share found only in a neighbouring sentence
     "article",  # best passage score of the sentence's article
+    "article_cover",  # idf-weighted share of question terms anywhere in the article
     "lead",  # 1 / (1 + sentence position): news puts the key facts first
     "novel",  # share of the sentence's names and numbers that the question lacks
     "type_match",  # holds what the question asks for: a number, a name, a quotation
@@ -34,16 +34,15 @@ SENTENCE_FEATURES = (
 )
 QUESTION_FEATURES = (
     "top_score",  # best ranker score
-    "top_dense",  # best dense sentence cosine
     "top_passage",  # best passage cosine
-    "top_keyword",  # best raw BM25 score, length-normalised by query terms
-    "known_terms",  # share of question terms found anywhere in the articles
-    "rare_known",  # share of the question's rarest terms found in the top sentences
+    "best_cover",  # best idf-weighted coverage of the question by a sentence and neighbours
+    "unknown",  # idf share of question terms the articles never use
+    "name_cover",  # share of the question's names found near the best sentences
     "agreement",  # overlap of articles in dense and BM25 top lists
 )
 
 _NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
 _QUOTE = re.compile(r"[\"“”]")
 _RRF_K = 60
 
@@ -100,13 +99,17 @@ def novelty(question: str, sentence: str) -> float:
     return len(new) / len(found)
 
 
-def coverage(question_terms: Sequence[str], sentence: str, context: str) -> tuple[float, float]:
-    wanted = set(question_terms)
-    if not wanted:
-        return 0.0, 0.0
-    own = wanted & set(terms(sentence))
-    near = (wanted - own) & set(terms(context)) if context else set()
-    return len(own) / len(wanted), len(near) / len(wanted)
+def coverage(idf: dict[str, float], found: set[str]) -> float:
+    """Idf-weighted share of the question's terms among `found`: matching a rare name counts
+    for much more than matching 'president'."""
+    total = sum(idf.values())
+    return sum(w for t, w in idf.items() if t in found) / total if total else 0.0
+
+
+def names(text: str) -> set[str]:
+    """Stemmed words of capitalised names in a question, first word excepted."""
+    found = _NAME.findall(text)
+    return set(terms(" ".join(found)))
 
 
 def rrf(rank: int | None) -> float:

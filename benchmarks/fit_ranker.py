@@ -1,0 +1,190 @@
+"""Fit askbrief's sentence ranker and answer/abstain model on a dev set, with cross-validation.
+
+    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/dev --index .cache/dev-v2/index [--write]
+
+Reads the dev questions *and answers* (it is training, not answering): for every question it
+asks the library for its candidate sentences and their signals (`Index.score`), labels a
+sentence positive when it contains the gold answer, fits a logistic regression over sentence
+signals (5-fold, grouped by question) and then one over question signals (answerable vs not),
+prints cross-validated figures, and with --write stores the weights in src/askbrief/ranker.json.
+Nothing here ships with the product but the fitted weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from askbrief import Settings
+from askbrief.answer import Candidate, select
+from askbrief.index import Index
+from askbrief.ranking import QUESTION_FEATURES, SENTENCE_FEATURES
+from askbrief.text import normalize
+
+RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
+
+
+def collect(dataset: Path, index_dir: Path, cache: Path) -> list[dict]:
+    if cache.exists():
+        return np.load(cache, allow_pickle=True)["items"].tolist()
+    idx = Index(Settings.load(index_dir=index_dir))
+    items = []
+    questions = [json.loads(x) for x in (dataset / "questions.jsonl").open()]
+    for n, q in enumerate(questions):
+        scored = idx.score(q["question"])
+        gold = normalize(q["answer"]) if q["answer"] else None
+        labels = np.array([bool(gold) and gold in normalize(c.text) for c in scored.candidates])
+        items.append(
+            {
+                "id": q["id"],
+                "type": q["type"],
+                "answerable": q["answer"] is not None,
+                "cands": scored.candidates,
+                "X": scored.sentence_features,
+                "y": labels,
+                "Q": scored.question_features,
+            }
+        )
+        if n % 25 == 0:
+            print(f"  scored {n}/{len(questions)}", file=sys.stderr)
+    np.savez(cache, items=np.array(items, dtype=object))
+    return items
+
+
+def recall_at(items: list[dict], scores: list[np.ndarray], k: int = 5) -> tuple[int, float]:
+    hits, chars = 0, []
+    for it, s in zip(items, scores, strict=True):
+        if not it["answerable"] or len(s) == 0:
+            continue
+        ranked = [
+            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(v))
+            for c, v in zip(it["cands"], s, strict=True)
+        ]
+        chosen = select(ranked, k)
+        chars.append(sum(len(c.text) for c in chosen))
+        hits += any(
+            normalize(it_gold) in normalize(c.text) for c in chosen for it_gold in [it["gold"]]
+        )
+    return hits, float(np.median(chars)) if chars else 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dataset", type=Path)
+    ap.add_argument("--index", type=Path, default=Path(".cache/dev-v2/index"))
+    ap.add_argument("--write", action="store_true")
+    ap.add_argument(
+        "--clean", action="store_true", help="fit the answer model without on-topic nulls"
+    )
+    ap.add_argument("--question-features", default=",".join(QUESTION_FEATURES))
+    ap.add_argument("--max-false-refusal", type=float, default=0.14)
+    args = ap.parse_args()
+    cache = args.index.parent / "fit-features.npz"
+    items = collect(args.dataset, args.index, cache)
+    golds = {
+        json.loads(x)["id"]: json.loads(x)["answer"]
+        for x in (args.dataset / "questions.jsonl").open()
+    }
+    for it in items:
+        it["gold"] = golds[it["id"]] or ""
+    answerable = [it for it in items if it["answerable"]]
+    n_ans = len(answerable)
+    reach = sum(bool(it["y"].any()) for it in answerable)
+    print(f"answerable questions: {n_ans}; gold answer among candidates: {reach}")
+
+    current = json.loads(RANKER.read_text())
+    w0 = np.array([current["sentence"][f] for f in SENTENCE_FEATURES])
+    base_hits, base_chars = recall_at(answerable, [it["X"] @ w0 for it in answerable])
+    print(
+        f"current weights: recall@5 {base_hits}/{n_ans} = {base_hits / n_ans:.3f}, median chars {base_chars:.0f}"
+    )
+
+    # Sentence ranker, 5-fold grouped by question; only answerable questions carry labels.
+    groups = np.concatenate([[i] * len(it["y"]) for i, it in enumerate(answerable)])
+    X = np.vstack([it["X"] for it in answerable])
+    y = np.concatenate([it["y"] for it in answerable])
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    cv_scores: list[np.ndarray | None] = [None] * n_ans
+    for train, test in GroupKFold(n_splits=5).split(X, y, groups):
+        model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+        model.fit((X[train] - mu) / sd, y[train])
+        for qi in set(groups[test]):
+            it = answerable[qi]
+            cv_scores[qi] = model.decision_function((it["X"] - mu) / sd)
+    cv_hits, cv_chars = recall_at(answerable, cv_scores)  # type: ignore[arg-type]
+    print(
+        f"fitted ranker (5-fold CV): recall@5 {cv_hits}/{n_ans} = {cv_hits / n_ans:.3f}, median chars {cv_chars:.0f}"
+    )
+    final = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((X - mu) / sd, y)
+    coef = final.coef_[0] / sd
+    bias = float(final.intercept_[0] - (final.coef_[0] * mu / sd).sum())
+    for f, c in zip(SENTENCE_FEATURES, coef, strict=True):
+        print(f"  {f:12s} {c:+.3f}")
+
+    # Question model: with the fitted ranker's top score; label = the question is answerable.
+    for it in items:
+        s = it["X"] @ coef + bias if len(it["X"]) else np.zeros(0)
+        it["Q2"] = it["Q"].copy()
+        it["Q2"][0] = float(s.max()) if len(s) else -10.0
+    used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
+    Q = np.vstack([it["Q2"] for it in items])[:, used]
+    t = np.array([it["answerable"] for it in items])
+    qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
+    types = np.array([it["type"] for it in items])
+    # Trained on answerable vs off-period only: on-topic questions whose answer the articles
+    # happen not to state look like answerable ones to every signal here, and only blur the
+    # boundary. All null questions are still scored below.
+    clean = types != "unanswerable" if args.clean else np.ones(len(types), bool)
+    prob = np.zeros(len(items))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(Q, types):
+        train = train[clean[train]]
+        m = LogisticRegression(C=0.3, max_iter=2000).fit((Q[train] - qmu) / qsd, t[train])
+        prob[test] = m.predict_proba((Q[test] - qmu) / qsd)[:, 1]
+    best = None
+    for th in np.linspace(0.05, 0.95, 91):
+        refuse = prob < th
+        false_ref = refuse[t].mean()
+        if false_ref <= args.max_false_refusal:
+            off = refuse[types == "off-period"].mean()
+            best = (th, false_ref, off, refuse[~t].mean())
+    assert best is not None
+    th, false_ref, off, null_ref = best
+    refuse = prob < th
+    prec = (~t & refuse).sum() / max(1, refuse.sum())
+    print(
+        f"answer model (5-fold CV) at threshold {th:.2f}: answerable refused {false_ref:.3f}, "
+        f"off-period refused {off:.3f}, all-null refused {null_ref:.3f}, abstention precision {prec:.3f}"
+    )
+    qm = LogisticRegression(C=0.3, max_iter=2000).fit((Q[clean] - qmu) / qsd, t[clean])
+    qcoef = qm.coef_[0] / qsd
+    qbias = float(qm.intercept_[0] - (qm.coef_[0] * qmu / qsd).sum())
+    full = np.zeros(len(QUESTION_FEATURES))
+    full[used] = qcoef
+    qcoef = full
+    for f, c in zip(QUESTION_FEATURES, qcoef, strict=True):
+        print(f"  {f:12s} {c:+.3f}")
+    if args.write:
+        data = {
+            "sentence": {
+                f: round(float(c), 6) for f, c in zip(SENTENCE_FEATURES, coef, strict=True)
+            }
+            | {"bias": round(bias, 6)},
+            "question": {
+                f: round(float(c), 6) for f, c in zip(QUESTION_FEATURES, qcoef, strict=True)
+            }
+            | {"bias": round(qbias, 6)},
+            "threshold": round(float(th), 4),
+            "fitted_on": "shared/eval/dev (RealTime QA 2024), 5-fold CV; benchmarks/fit_ranker.py",
+        }
+        RANKER.write_text(json.dumps(data, indent=2) + "\n")
+        print(f"wrote {RANKER}")
+
+
+if __name__ == "__main__":
+    main()
