@@ -29,7 +29,7 @@ from .ranking import (
 )
 from .records import Answer, Article
 from .store import Store, current_generation
-from .text import terms
+from .text import term_set, terms
 
 MAX_QUESTION_CHARS = 2000
 QUOTE_PASSAGES = 15  # sentences of this many best passages are candidates
@@ -143,11 +143,11 @@ class Index:
         kmax = max(kscore.values(), default=1.0) or 1.0
         kind = question_kind(question)
         full_q = " ".join([question, *history[-1:]])
-        article_cover = {a: coverage(idf, set(terms(pool.text(a)))) for a in pool.articles()}
+        article_cover = _article_cover(store, idf, pool.articles())
         rows = []
         for c, d in zip(cands, dense, strict=True):
-            own = set(terms(c.text))
-            near = set(terms(c.context))
+            own = term_set(c.text)
+            near = term_set(c.context)
             own_cov = coverage(idf, own)
             rows.append(
                 [
@@ -276,6 +276,35 @@ def _name_cover(question: str, best: list[_Cand]) -> float:
         return 1.0
     found = set(terms(" ".join(c.text + " " + c.context for c in best)))
     return len(wanted & found) / len(wanted)
+
+
+_ARTICLE_OF_DOC: dict[Path, tuple[np.ndarray, list[str]]] = {}
+
+
+def _article_cover(store: Store, idf: dict[str, float], articles: set[str]) -> dict[str, float]:
+    """Idf-weighted share of the question's terms that occur anywhere in each article, read
+    from the BM25 postings (which sentences hold a term) instead of re-tokenising articles."""
+    if store.generation not in _ARTICLE_OF_DOC:
+        by_sid = dict(store.db.execute("SELECT sid, article_id FROM sentences"))
+        names = sorted(set(by_sid.values()))
+        code = {a: i for i, a in enumerate(names)}
+        docs = np.array([code[by_sid[int(s)]] for s in store.keyword_ids], dtype=np.int32)
+        _ARTICLE_OF_DOC.clear()
+        _ARTICLE_OF_DOC[store.generation] = (docs, names)
+    docs, names = _ARTICLE_OF_DOC[store.generation]
+    code = {a: i for i, a in enumerate(names)}
+    wanted = np.array([code[a] for a in articles if a in code], dtype=np.int32)
+    total = sum(idf.values()) or 1.0
+    cover = np.zeros(len(wanted))
+    indptr, indices = store.keywords.scores["indptr"], store.keywords.scores["indices"]
+    vocab = store.keywords.vocab_dict
+    for term, weight in idf.items():
+        v = vocab.get(term)
+        if v is None or v + 1 >= len(indptr):
+            continue
+        holding = np.unique(docs[indices[indptr[v] : indptr[v + 1]]])
+        cover += weight * np.isin(wanted, holding)
+    return {names[c]: float(x) / total for c, x in zip(wanted, cover, strict=True)}
 
 
 def _idf(store: Store, tokens: list[str]) -> list[float]:

@@ -112,6 +112,12 @@ def terms(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+@lru_cache(maxsize=200_000)
+def term_set(text: str) -> frozenset[str]:
+    """terms() as a set, cached: the same sentences come back question after question."""
+    return frozenset(terms(text))
+
+
 def keyword_tokens(texts: list[str]) -> list[list[str]]:
     """Tokens for BM25, the same for sentences and questions."""
     return [terms(t) for t in texts]
