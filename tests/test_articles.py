@@ -91,11 +91,12 @@ def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path: Path) -> Non
 
 def test_legacy_encodings_are_decoded(tmp_path: Path) -> None:
     text = "Café société\nLe président a déclaré que la réforme est nécessaire pour l'économie.\n"
+    wide = text.replace("Café", "Le café")  # the same text twice would be indexed once
     write(tmp_path, "latin.txt", text.encode("cp1252"))
-    write(tmp_path, "wide.txt", text.encode("utf-16"))
+    write(tmp_path, "wide.txt", wide.encode("utf-16"))
     articles = {a.id: a for a in read_folder(tmp_path).articles}
     assert articles["latin.txt"].text == text
-    assert articles["wide.txt"].text == text
+    assert articles["wide.txt"].text == wide
 
 
 def test_duplicate_ids_across_jsonl_files_keep_the_first(tmp_path: Path) -> None:

@@ -199,9 +199,16 @@ def test_uploaded_article_is_indexed_and_answers(
         "Zorblat Island lighthouse gets a new lamp"
     )
 
-    # The same name again is saved under a new name, never over the first file.
-    upload(page, path, saved="saved zorblat-lighthouse.txt (as zorblat-lighthouse-2.txt)")
+    # The same name again is saved under a new name, never over the first file. (Other
+    # text: an identical copy would be saved too, but indexed once, as the first.)
+    again = tmp_path / "again" / "zorblat-lighthouse.txt"
+    again.parent.mkdir()
+    again.write_text(LIGHTHOUSE.replace("in March", "in April"), encoding="utf-8")
+    upload(page, again, saved="saved zorblat-lighthouse.txt (as zorblat-lighthouse-2.txt)")
     assert (live_app.settings.articles_dir / "zorblat-lighthouse.txt").read_text() == LIGHTHOUSE
+    assert (live_app.settings.articles_dir / "zorblat-lighthouse-2.txt").read_bytes() == (
+        again.read_bytes()
+    )
 
 
 def test_rejected_upload_is_explained(page: Page, tmp_path: Path) -> None:
@@ -233,6 +240,41 @@ def test_hostile_article_renders_as_text_and_never_runs(page: Page, tmp_path: Pa
         assert page.locator(f"{scope} script").count() == 0
         assert page.locator(f"{scope} img").count() == 0
     page.screenshot(path=str(ARTIFACTS / "ui-hostile-upload.png"), full_page=True)
+
+
+HOSTILE_FEED = {
+    "id": "vellmoor-gallery",
+    "title": 'Vellmoor gallery <img src=x onerror="window.__pwned=3"> opens',
+    "source": '<svg onload="window.__pwned=4"></svg>Wire',
+    "published": '<iframe src="javascript:window.__pwned=5"></iframe>2024',
+    "url": "javascript:window.__pwned=6",
+    "text": "The Vellmoor gallery opened on Friday with 212 bronze sculptures on show.\n"
+    "Curator Odile Marchetti said <b>every</b> piece was cast in the town foundry.",
+}
+
+
+def test_hostile_titles_and_metadata_render_as_text(page: Page, tmp_path: Path) -> None:
+    """Markup in a title, source, date or URL (here from .jsonl fields) is shown as text
+    in the answer, the sources list, the source panel and the upload log; none of it runs."""
+    import json
+
+    path = tmp_path / "vellmoor.jsonl"
+    path.write_text(json.dumps(HOSTILE_FEED) + "\n", encoding="utf-8")
+    upload(page, path, saved="saved vellmoor.jsonl")
+    new_chat(page)
+    answer = ask(page, "How many bronze sculptures did the Vellmoor gallery show?")
+    assert any("212 bronze sculptures" in q for q in quote_texts(answer))
+    expect(answer.locator(".ab-sources")).to_contain_text(HOSTILE_FEED["title"])
+    expect(answer.locator(".ab-sources")).to_contain_text("<svg onload=")
+    answer.locator("a.ab-cite").first.click()
+    source = page.locator("#ab-source")
+    expect(source.locator(".ab-article-title")).to_have_text(HOSTILE_FEED["title"])
+    expect(source.locator(".ab-article-head")).to_contain_text("<iframe src=")
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    for scope in ("#ab-source .ab-article", "#ab-chat .ab-answer", "#ab-chat .ab-q", ".ab-log"):
+        for tag in ("img", "svg", "iframe", "script"):
+            assert page.locator(f"{scope} {tag}").count() == 0, (scope, tag)
+    assert page.locator('#ab-source a[href^="javascript:"]').count() == 0
 
 
 def test_page_fetched_nothing_from_outside(page: Page, outside_requests: list[Any]) -> None:

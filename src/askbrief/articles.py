@@ -7,9 +7,11 @@ untouched), so a quote's [start, end) can be checked in any editor. For .jsonl i
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,36 +35,106 @@ class ReadResult:
 def read_folder(folder: Path) -> ReadResult:
     """Every supported article under `folder`, recursively, in a stable order.
 
-    A file that cannot be read becomes a warning naming it; the rest are still read.
+    A file that cannot be read becomes a warning naming it; the rest are still read. An
+    article whose text repeats an earlier one (the same story saved twice) is indexed once,
+    as the first in path order, so answers cite one copy and nothing is embedded twice.
     """
     articles: list[Article] = []
     warnings: list[str] = []
-    seen: dict[str, str] = {}
-    for path in iter_article_files(folder):
-        try:
-            found = list(read_path(path, folder, warnings))
-        except ArticleError as err:
-            warnings.append(str(err))
-            continue
-        for article in found:
-            if article.id in seen:
+    ids: dict[str, str] = {}
+    texts: dict[str, Article] = {}
+    for path in iter_article_files(folder, warnings):
+        for article in _read_guarded(path, folder, warnings):
+            if article.id in ids:
                 warnings.append(
                     f"{article.source_path}: article id {article.id!r} already used by "
-                    f"{seen[article.id]}; skipped (give it a unique id)"
+                    f"{ids[article.id]}; skipped (give it a unique id)"
                 )
                 continue
-            seen[article.id] = article.source_path
+            key = _text_key(article.text)
+            if key in texts:
+                first = texts[key]
+                warnings.append(
+                    f"{_where(article)}: same text as {_where(first)}; indexed once, "
+                    f"cited as {first.id!r}"
+                )
+                continue
+            ids[article.id] = article.source_path
+            texts[key] = article
             articles.append(article)
     return ReadResult(articles, warnings)
 
 
-def iter_article_files(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield path
+def _read_guarded(path: Path, root: Path, warnings: list[str]) -> list[Article]:
+    """read_path, with any failure (even an unexpected one) a warning instead of an abort."""
+    try:
+        return list(read_path(path, root, warnings))
+    except ArticleError as err:
+        warnings.append(str(err))
+    except Exception as err:  # one odd file must never stop the whole run
+        warnings.append(f"{path}: could not be read ({type(err).__name__}: {err}); skipped")
+    return []
+
+
+def _text_key(text: str) -> str:
+    """Duplicate key: the text with runs of white space collapsed (a CRLF copy is the same)."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _where(article: Article) -> str:
+    if article.format == "jsonl":
+        return f"{article.source_path} (id {article.id!r})"
+    return article.source_path
+
+
+def iter_article_files(folder: Path, warnings: list[str] | None = None) -> Iterator[Path]:
+    """Supported files under `folder`, sorted by relative path. Symlinked folders are
+    followed, but each real folder only once, so a symlink loop ends with a warning."""
+    found: list[tuple[str, Path]] = []
+    seen = {_real(folder)}
+    notes = warnings if warnings is not None else []
+    for top, dirs, files in os.walk(folder, followlinks=True, onerror=_walk_error(notes)):
+        here = Path(top)
+        dirs[:] = sorted(d for d in dirs if _enter(here / d, seen, notes))
+        for name in files:
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            if path.is_file():  # not a FIFO, a device or a dangling link
+                found.append((path.relative_to(folder).as_posix(), path))
+            elif path.is_symlink():
+                notes.append(f"{path}: broken or looping symlink; skipped")
+    for _, path in sorted(found):
+        yield path
+
+
+def _real(path: Path) -> str:
+    try:
+        return os.path.realpath(path, strict=True)
+    except (OSError, RuntimeError):
+        return ""
+
+
+def _enter(path: Path, seen: set[str], warnings: list[str]) -> bool:
+    """Walk into this sub-folder? Not a hidden one, not one already walked (a loop)."""
+    if path.name.startswith("."):
+        return False
+    real = _real(path)
+    if not real:
+        warnings.append(f"{path}: broken or looping symlink; skipped")
+        return False
+    if real in seen:
+        warnings.append(f"{path}: symlink to a folder already read ({real}); skipped")
+        return False
+    seen.add(real)
+    return True
+
+
+def _walk_error(warnings: list[str]) -> Callable[[OSError], None]:
+    def note(err: OSError) -> None:
+        warnings.append(f"{err.filename}: cannot list folder ({err.strerror}); skipped")
+
+    return note
 
 
 def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iterator[Article]:
@@ -70,14 +142,15 @@ def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iter
     suffix = path.suffix.lower()
     rel_id = path.relative_to(root).as_posix()
     shown = str(path)
+    notes = warnings if warnings is not None else []
     try:
         data = path.read_bytes()
     except OSError as err:
         raise ArticleError(f"{shown}: cannot read ({err.strerror}); skipped") from None
-    text = decode(data, shown)
     if suffix in COLLECTION_FORMATS:
-        yield from _read_jsonl(text, shown, warnings if warnings is not None else [])
+        yield from _read_jsonl(data, shown, notes)
         return
+    text = decode(data, shown, notes)
     fmt = FILE_FORMATS[suffix]
     if fmt == "html":
         title, text = _extract_html(text, shown)
@@ -91,21 +164,56 @@ def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iter
     yield Article(id=rel_id, title=title or path.stem, text=text, source_path=shown, format=fmt)
 
 
-def decode(data: bytes, shown: str) -> str:
-    """Bytes to text: UTF-8 (BOM dropped), UTF-16 with a BOM, else charset detection."""
+def decode(data: bytes, shown: str, warnings: list[str] | None = None) -> str:
+    """Bytes to text: UTF-8 (BOM dropped), UTF-16 (BOM or evident from its zero bytes),
+    UTF-8 with a few bad bytes (replaced, with a warning), else charset detection."""
     if not data.strip():
         raise ArticleError(f"{shown}: file is empty; skipped")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    text = _utf16(data)
+    if text is None:
+        if b"\x00" in data:
+            raise ArticleError(f"{shown}: looks like a binary file, not text; skipped")
+        text = _utf8(data, shown, warnings if warnings is not None else [])
+    if text is None:
         text = _detect(data, shown)
-    if b"\x00" in data or len(_CONTROL.findall(text[:20000])) > max(8, len(text[:20000]) // 100):
+    sample = text[:20000]
+    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise ArticleError(f"{shown}: looks like a binary file, not text; skipped")
+    return text
+
+
+def _utf16(data: bytes) -> str | None:
+    """UTF-16 text: with a BOM, or without one when every other byte is mostly zero."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec = "utf-16"
+    elif len(data) % 2 or len(data) < 4:
+        return None
+    elif data[1::2].count(0) > len(data) * 0.15 and not data[0::2].count(0):
+        codec = "utf-16-le"
+    elif data[0::2].count(0) > len(data) * 0.15 and not data[1::2].count(0):
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf8(data: bytes, shown: str, warnings: list[str]) -> str | None:
+    """UTF-8, or None. A file that is clearly UTF-8 (more valid multi-byte characters than
+    bad bytes) but has a few bad bytes keeps its UTF-8 reading, bad bytes as U+FFFD:
+    guessing a legacy encoding for the whole file would garble every accented letter."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if good <= bad:
+        return None
+    warnings.append(f"{shown}: {bad} byte(s) not valid UTF-8, read as U+FFFD")
     return text
 
 
@@ -115,8 +223,7 @@ def _detect(data: bytes, shown: str) -> str:
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise ArticleError(
-            f"{shown}: not UTF-8 and the encoding could not be detected; "
-            "save it as UTF-8 and re-run"
+            f"{shown}: not UTF-8 and the encoding could not be detected; skipped (save it as UTF-8)"
         )
     return str(best)
 
@@ -141,37 +248,85 @@ def _extract_html(html: str, shown: str) -> tuple[str, str]:
     return title or _first_line(text), text
 
 
-def _read_jsonl(text: str, shown: str, warnings: list[str]) -> Iterator[Article]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+def _read_jsonl(data: bytes, shown: str, warnings: list[str]) -> Iterator[Article]:
+    """One article per line. Lines are split on \\n only (JSON strings may hold U+2028) and
+    decoded one by one, so a bad line costs that line, not the file."""
+    if not data.strip():
+        raise ArticleError(f"{shown}: file is empty; skipped")
+    wide = _utf16(data)
+    if wide is None and b"\x00" in data:
+        raise ArticleError(f"{shown}: looks like a binary file, not JSON lines; skipped")
+    lines = wide.split("\n") if wide is not None else data.split(b"\n")
+    bad = _LineWarnings(shown, warnings)
+    for lineno, raw in enumerate(lines, start=1):
+        line = _jsonl_line(raw, lineno, bad)
+        if line is None:
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            warnings.append(f"{shown}:{lineno}: not valid JSON ({err.msg}); line skipped")
+            bad.add(lineno, f"not valid JSON ({err.msg})")
             continue
-        if not isinstance(record, dict):
-            warnings.append(f"{shown}:{lineno}: expected a JSON object; line skipped")
-            continue
-        body = record.get("text")
-        art_id = record.get("id")
-        if not isinstance(body, str) or not body.strip():
-            warnings.append(f"{shown}:{lineno}: missing or empty 'text'; line skipped")
-            continue
-        if not isinstance(art_id, (str, int)) or str(art_id).strip() == "":
-            warnings.append(f"{shown}:{lineno}: missing 'id'; line skipped")
-            continue
-        title = record.get("title")
-        yield Article(
-            id=str(art_id),
-            title=str(title).strip() if title else _first_line(body),
-            text=body,
-            source_path=shown,
-            format="jsonl",
-            source=_opt_str(record.get("source")),
-            url=_opt_str(record.get("url")),
-            published=_opt_str(record.get("published")),
-        )
+        article = _jsonl_article(record, shown, lineno, bad)
+        if article is not None:
+            yield article
+    bad.close()
+
+
+def _jsonl_line(raw: str | bytes, lineno: int, bad: _LineWarnings) -> str | None:
+    """The line as text, or None for a blank or undecodable one."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        except UnicodeDecodeError:
+            bad.add(lineno, "not UTF-8")
+            return None
+    return raw if raw.strip() else None
+
+
+def _jsonl_article(record: object, shown: str, lineno: int, bad: _LineWarnings) -> Article | None:
+    if not isinstance(record, dict):
+        bad.add(lineno, "expected a JSON object")
+        return None
+    body = record.get("text")
+    art_id = record.get("id")
+    if not isinstance(body, str) or not body.strip():
+        bad.add(lineno, "missing or empty 'text'")
+        return None
+    if isinstance(art_id, bool) or not isinstance(art_id, (str, int)) or not str(art_id).strip():
+        bad.add(lineno, "missing 'id'")
+        return None
+    title = record.get("title")
+    return Article(
+        id=str(art_id),
+        title=str(title).strip() if title else _first_line(body),
+        text=body,
+        source_path=shown,
+        format="jsonl",
+        source=_opt_str(record.get("source")),
+        url=_opt_str(record.get("url")),
+        published=_opt_str(record.get("published")),
+    )
+
+
+class _LineWarnings:
+    """A warning per bad line, up to a limit: a binary or foreign file named .jsonl gives a
+    few lines of warnings and a count, not thousands."""
+
+    LIMIT = 20
+
+    def __init__(self, shown: str, warnings: list[str]) -> None:
+        self.shown, self.warnings, self.count = shown, warnings, 0
+
+    def add(self, lineno: int, why: str) -> None:
+        self.count += 1
+        if self.count <= self.LIMIT:
+            self.warnings.append(f"{self.shown}:{lineno}: {why}; line skipped")
+
+    def close(self) -> None:
+        if self.count > self.LIMIT:
+            more = self.count - self.LIMIT
+            self.warnings.append(f"{self.shown}: {more} more bad line(s) skipped")
 
 
 def _opt_str(value: object) -> str | None:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import signal
 import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from .articles import read_folder
-from .chunking import chunk
+from .chunking import Chunked, chunk
 from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING, Settings
 from .embedding import Embedder
 from .errors import AskbriefError, IndexMismatchError
@@ -34,12 +36,18 @@ from .store import (
     SENTENCE_VECS,
     check_manifest,
     current_generation,
+    file_digests,
     fsync_path,
+    generations,
     read_manifest,
+    read_only_uri,
+    verify_files,
 )
 from .text import keyword_tokens
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+LOCK = ".lock"
+PAUSE_ENV = "ASKBRIEF_TEST_PAUSE_AT"
 
 
 def article_hash(article: Article) -> str:
@@ -64,13 +72,8 @@ def build_index(
     folder, root = settings.articles_dir, settings.index_dir
     if not folder.is_dir():
         raise AskbriefError(f"{folder}: no such folder; put articles there or pass --articles DIR")
-    found = read_folder(folder)
-    if not found.articles:
-        raise AskbriefError(
-            f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
-        )
     root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / ".lock"))
+    lock = FileLock(str(root / LOCK))
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -78,11 +81,33 @@ def build_index(
             on_wait(f"another askbrief index is updating {root}/; waiting for it to finish")
         lock.acquire()
     try:
+        pause_point("locked")
+        # Read only now: a build that waited for another sees the folder as it is now.
+        found = read_folder(folder)
+        if not found.articles:
+            raise AskbriefError(
+                f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
+            )
         return _build_locked(
             found.articles, found.warnings, settings, embedder, full, progress, show_progress, t0
         )
     finally:
         lock.release()
+
+
+def pause_point(phase: str) -> None:
+    """Test hook, off unless ASKBRIEF_TEST_PAUSE_AT=<phase>[:seconds] is set: announce the
+    phase on stderr, then wait there (default 600 s; SIGUSR1 resumes at once) so a test can
+    kill the build, or race another one, at a known point. Phases: locked, embedding (after
+    the first batch), writing (files half written), publishing (generation in place, CURRENT
+    not yet switched), published (switched, old generations not yet removed)."""
+    name, _, seconds = os.environ.get(PAUSE_ENV, "").partition(":")
+    if name != phase:
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    print(f"askbrief: test pause at {phase} (pid {os.getpid()})", file=sys.stderr, flush=True)
+    signal.sigtimedwait({signal.SIGUSR1}, float(seconds or 600))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
 
 
 def _build_locked(
@@ -95,66 +120,145 @@ def _build_locked(
     show_progress: bool,
     t0: float,
 ) -> BuildReport:
-    import faiss
-
+    """Build a new generation in a scratch folder, then publish it; on any failure the
+    scratch folder goes and CURRENT still names the previous generation."""
     root = settings.index_dir
-    for stale in root.glob(".tmp-*"):  # left by a build that was killed; we hold the lock
+    _remove_scratch(root)
+    old_gen = None if full else current_generation(root)
+    if old_gen is not None:
+        _check_reusable(old_gen, settings, root)
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        report = _build_into(
+            tmp, old_gen, articles, warnings, settings, embedder, progress, show_progress
+        )
+        _publish(root, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return replace(report, seconds=time.perf_counter() - t0)
+
+
+def _remove_scratch(root: Path) -> None:
+    """Scratch left by a build that was killed; safe to remove, we hold the lock."""
+    for stale in root.glob(".tmp-*"):
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
         else:
             stale.unlink(missing_ok=True)
-    old_gen = None if full else current_generation(root)
-    if old_gen is not None and not old_gen.is_dir():
-        old_gen = None
-    old_hashes: dict[str, str] = {}
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
+
+
+def _build_into(
+    tmp: Path,
+    old_gen: Path | None,
+    articles: list[Article],
+    warnings: list[str],
+    settings: Settings,
+    embedder: Embedder | None,
+    progress: Progress | None,
+    show_progress: bool,
+) -> BuildReport:
+    """Write a whole generation into `tmp`: a copy of `old_gen` (if any) updated with the
+    articles that are new or changed, or everything from scratch."""
+    import faiss
+
     db = sqlite3.connect(tmp / META_DB)
-    if old_gen is not None:
-        _check_reusable(old_gen, settings, root)
-        try:
-            src = sqlite3.connect(f"file:{old_gen / META_DB}?mode=ro", uri=True)
-            src.backup(db)
-            src.close()
-            dense = faiss.read_index(str(old_gen / DENSE))
-            sentence_vecs = faiss.read_index(str(old_gen / SENTENCE_VECS))
-        except (sqlite3.DatabaseError, RuntimeError):
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise IndexMismatchError(f"{root}: index is damaged; {FULL_HINT}") from None
-        old_hashes = dict(db.execute("SELECT id, hash FROM articles"))
-    else:
+    try:
+        dense, sentence_vecs, old_hashes = _start_from(db, old_gen, settings.index_dir)
+        hashes = {a.id: article_hash(a) for a in articles}
+        todo = [a for a in articles if old_hashes.get(a.id) != hashes[a.id]]
+        chunked, failed = _chunk_all(todo, settings)
+        if failed:
+            articles = [a for a in articles if a.id not in failed]
+            hashes = {a.id: hashes[a.id] for a in articles}
+            warnings = [*warnings, *failed.values()]
+        removed = [i for i in old_hashes if i not in hashes]
+        changed = [a for a in articles if old_hashes.get(a.id) not in (None, hashes[a.id])]
+        added = [a for a in articles if a.id not in old_hashes]
+        _drop(db, dense, sentence_vecs, removed + [a.id for a in changed])
+        jobs = _add_articles(db, [(a, chunked[a.id]) for a in changed + added], hashes)
+        _embed_into(dense, sentence_vecs, jobs, embedder or Embedder(), progress, show_progress)
+        _write_keywords(db, tmp)
+        counts = {
+            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("articles", "passages", "sentences")
+        }
+        db.commit()
+    finally:
+        db.close()
+    faiss.write_index(dense, str(tmp / DENSE))
+    pause_point("writing")
+    faiss.write_index(sentence_vecs, str(tmp / SENTENCE_VECS))
+    _write_manifest(tmp, settings, counts)
+    return BuildReport(
+        added=len(added),
+        updated=len(changed),
+        removed=len(removed),
+        unchanged=len(articles) - len(changed) - len(added),
+        passages_embedded=len(jobs),
+        articles=counts["articles"],
+        passages=counts["passages"],
+        warnings=tuple(warnings),
+    )
+
+
+def _start_from(db: sqlite3.Connection, old_gen: Path | None, root: Path):  # type: ignore[no-untyped-def]
+    """(dense, sentence vectors, article hashes): a copy of `old_gen`, or empty ones."""
+    import faiss
+
+    if old_gen is None:
         db.executescript(SCHEMA)
         dense = faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
-        sentence_vecs = faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
+        return dense, faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM)), {}
+    try:
+        src = sqlite3.connect(read_only_uri(old_gen / META_DB), uri=True)
+        try:
+            src.backup(db)
+        finally:
+            src.close()
+        dense = faiss.read_index(str(old_gen / DENSE))
+        sentence_vecs = faiss.read_index(str(old_gen / SENTENCE_VECS))
+        old_hashes = dict(db.execute("SELECT id, hash FROM articles"))
+    except (sqlite3.DatabaseError, RuntimeError, MemoryError):
+        raise IndexMismatchError(f"{root}: index is damaged; {FULL_HINT}") from None
+    return dense, sentence_vecs, old_hashes
 
-    new_hashes = {a.id: article_hash(a) for a in articles}
-    removed = [i for i in old_hashes if i not in new_hashes]
-    changed = [a for a in articles if old_hashes.get(a.id) not in (None, new_hashes[a.id])]
-    added = [a for a in articles if a.id not in old_hashes]
-    unchanged = len(articles) - len(changed) - len(added)
 
-    gone = removed + [a.id for a in changed]
-    if gone:
-        marks = ",".join("?" * len(gone))
-        where = f"WHERE article_id IN ({marks})"
-        pids = [r[0] for r in db.execute(f"SELECT pid FROM passages {where}", gone)]
-        sids = [r[0] for r in db.execute(f"SELECT sid FROM sentences {where}", gone)]
-        dense.remove_ids(np.array(pids, dtype=np.int64))
-        sentence_vecs.remove_ids(np.array(sids, dtype=np.int64))
-        db.execute(f"DELETE FROM passages {where}", gone)
-        db.execute(f"DELETE FROM sentences {where}", gone)
-        db.execute(f"DELETE FROM articles WHERE id IN ({marks})", gone)
+def _chunk_all(
+    articles: list[Article], settings: Settings
+) -> tuple[dict[str, Chunked], dict[str, str]]:
+    """Sentences and passages of each article; one that fails is a warning, not an abort."""
+    done: dict[str, Chunked] = {}
+    failed: dict[str, str] = {}
+    for article in articles:
+        try:
+            done[article.id] = chunk(article.text, settings.max_tokens, settings.overlap_sentences)
+        except Exception as err:
+            failed[article.id] = (
+                f"{article.source_path}: could not be split into sentences "
+                f"({type(err).__name__}: {err}); skipped"
+            )
+    return done, failed
 
-    jobs = _add_articles(db, changed + added, new_hashes, settings)
-    _embed_into(dense, sentence_vecs, jobs, embedder or Embedder(), progress, show_progress)
-    _write_keywords(db, tmp)
-    n_articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    n_passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
-    n_sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
-    db.commit()
-    db.close()
-    faiss.write_index(dense, str(tmp / DENSE))
-    faiss.write_index(sentence_vecs, str(tmp / SENTENCE_VECS))
+
+def _drop(db: sqlite3.Connection, dense, sentence_vecs, gone: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Remove these articles' rows and vectors (removed or changed since the last build)."""
+    if not gone:
+        return
+    marks = ",".join("?" * len(gone))
+    where = f"WHERE article_id IN ({marks})"
+    pids = [r[0] for r in db.execute(f"SELECT pid FROM passages {where}", gone)]
+    sids = [r[0] for r in db.execute(f"SELECT sid FROM sentences {where}", gone)]
+    dense.remove_ids(np.array(pids, dtype=np.int64))
+    sentence_vecs.remove_ids(np.array(sids, dtype=np.int64))
+    db.execute(f"DELETE FROM passages {where}", gone)
+    db.execute(f"DELETE FROM sentences {where}", gone)
+    db.execute(f"DELETE FROM articles WHERE id IN ({marks})", gone)
+
+
+def _write_manifest(tmp: Path, settings: Settings, counts: dict[str, int]) -> None:
+    """Written last: it records every other file's size and checksum."""
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": MODEL_ID,
@@ -163,33 +267,17 @@ def _build_locked(
         "max_tokens": settings.max_tokens,
         "overlap_sentences": settings.overlap_sentences,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "articles": n_articles,
-        "passages": n_passages,
-        "sentences": n_sentences,
+        **counts,
+        "files": file_digests(tmp),
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    _publish(root, tmp)
-    return BuildReport(
-        added=len(added),
-        updated=len(changed),
-        removed=len(removed),
-        unchanged=unchanged,
-        passages_embedded=len(jobs),
-        articles=n_articles,
-        passages=n_passages,
-        seconds=time.perf_counter() - t0,
-        warnings=tuple(warnings),
-    )
 
 
 def _check_reusable(gen: Path, settings: Settings, root: Path) -> None:
-    try:
-        manifest = read_manifest(gen)
-    except (OSError, ValueError):
-        raise IndexMismatchError(
-            f"{root}: index manifest is missing or damaged; {FULL_HINT}"
-        ) from None
+    """An incremental build copies the current generation: it must be sound and alike."""
+    manifest = read_manifest(gen)
     check_manifest(manifest, root)
+    verify_files(gen, manifest)
     for key in ("max_tokens", "overlap_sentences"):
         if manifest.get(key) != getattr(settings, key):
             raise IndexMismatchError(
@@ -208,13 +296,12 @@ class _Job:
 
 
 def _add_articles(
-    db: sqlite3.Connection, articles: list[Article], hashes: dict[str, str], settings: Settings
+    db: sqlite3.Connection, articles: list[tuple[Article, Chunked]], hashes: dict[str, str]
 ) -> list[_Job]:
     next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
     next_sid = (db.execute("SELECT max(sid) FROM sentences").fetchone()[0] or 0) + 1
     jobs: list[_Job] = []
-    for article in articles:
-        chunks = chunk(article.text, settings.max_tokens, settings.overlap_sentences)
+    for article, chunks in articles:
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -278,6 +365,8 @@ def _embed_into(dense, sentence_vecs, jobs, embedder, progress, show_progress) -
             for (sid, _, _), vec in zip(job.sentences, vecs, strict=True):
                 if vec is not None:
                     sums[sid] = sums[sid] + vec if sid in sums else vec
+        if lo == 0:
+            pause_point("embedding")
         if bar is not None:
             bar.update(len(batch))
         if progress is not None:
@@ -303,35 +392,50 @@ def _write_keywords(db: sqlite3.Connection, tmp: Path) -> None:
     involved, so this costs seconds even for thousands of articles."""
     import bm25s
 
-    sids: list[int] = []
-    texts: list[str] = []
-    rows = db.execute(
-        'SELECT a.id, a.text, s.sid, s.start, s."end" FROM sentences s'
-        " JOIN articles a ON a.id = s.article_id ORDER BY s.sid"
-    )
-    for _, text, sid, start, end in rows:
-        sids.append(sid)
-        texts.append(text[start:end])
+    pairs = sorted(_sentence_texts(db))  # by sid, as before: the same index every time
+    sids = [sid for sid, _ in pairs]
+    texts = [text for _, text in pairs]
     retriever = bm25s.BM25()
     retriever.index(keyword_tokens(texts), show_progress=False)
     retriever.save(str(tmp / KEYWORDS))
     np.save(tmp / KEYWORD_IDS, np.array(sids, dtype=np.int64))
 
 
+def _sentence_texts(db: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(sid, sentence text) of every sentence. Each article's text is fetched once: a join
+    would copy the whole text into every sentence's row, quadratic in the article's size."""
+    for article_id, text in db.execute("SELECT id, text FROM articles").fetchall():
+        rows = db.execute(
+            'SELECT sid, start, "end" FROM sentences WHERE article_id = ?', (article_id,)
+        )
+        for sid, start, end in rows.fetchall():
+            yield sid, text[start:end]
+
+
 def _publish(root: Path, tmp: Path) -> None:
     """fsync the new generation, rename it into place, then atomically swap CURRENT."""
-    for name in (MANIFEST, META_DB, DENSE, SENTENCE_VECS, KEYWORD_IDS):
-        fsync_path(tmp / name)
-    gens = sorted(p.name for p in root.glob("gen-*"))
-    number = int(gens[-1].split("-")[1]) + 1 if gens else 1
+    _fsync_tree(tmp)
+    previous = current_generation(root)
+    gens = generations(root)
+    number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
     final = root / f"gen-{number:06d}"
     tmp.rename(final)
+    pause_point("publishing")
     pointer = root / f".tmp-current-{uuid.uuid4().hex}"
     pointer.write_text(final.name + "\n", encoding="utf-8")
     fsync_path(pointer)
     pointer.replace(root / CURRENT)
     fsync_path(root)
+    pause_point("published")
     # Keep the generation before this one: a reader that read CURRENT a moment ago may be
-    # opening it right now. Older ones go.
-    for name in gens[:-1]:
-        shutil.rmtree(root / name, ignore_errors=True)
+    # opening it right now. The rest go, including any a killed build left unpublished.
+    for gen in gens:
+        if gen != previous:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Every file and folder of a new generation on disk before CURRENT can name it."""
+    for path in folder.rglob("*"):
+        fsync_path(path)
+    fsync_path(folder)

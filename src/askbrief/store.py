@@ -13,9 +13,12 @@ already opened the old one keep answering from it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ SENTENCE_VECS = "sentences.faiss"
 KEYWORDS = "bm25"
 KEYWORD_IDS = "bm25_sids.npy"
 FULL_HINT = "run `askbrief index --full` to rebuild it"
+GENERATION = re.compile(r"gen-\d{6,}")
 
 SCHEMA = """
 CREATE TABLE articles (
@@ -64,15 +68,54 @@ class PassageRow:
 
 
 def current_generation(root: Path) -> Path | None:
+    """The generation CURRENT names, or None if there is none or it cannot be read. Lenient:
+    an open Index polls this and keeps its generation when the answer is None."""
     try:
-        name = (root / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+        return read_current(root)
+    except (NoIndexError, IndexMismatchError):
         return None
-    return root / name if name else None
+
+
+def read_current(root: Path) -> Path:
+    """The generation CURRENT names; strict, with a one-line error saying what is wrong."""
+    pointer = root / CURRENT
+    try:
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
+        if generations(root):
+            raise IndexMismatchError(f"{pointer} is missing; {FULL_HINT}") from None
+        raise NoIndexError(f"no index at {root}/: run `askbrief index` first") from None
+    except OSError as err:
+        raise IndexMismatchError(f"{pointer}: cannot read ({err.strerror}); {FULL_HINT}") from None
+    name = raw.decode("ascii", errors="replace").strip()
+    if not GENERATION.fullmatch(name):
+        raise IndexMismatchError(
+            f"{pointer} is damaged (it should name a generation such as gen-000001); {FULL_HINT}"
+        )
+    gen = root / name
+    if not gen.is_dir():
+        raise IndexMismatchError(f"{pointer} names {name}, which is missing; {FULL_HINT}")
+    return gen
+
+
+def generations(root: Path) -> list[Path]:
+    """The generation folders under `root`, oldest first."""
+    try:
+        found = [p for p in root.iterdir() if GENERATION.fullmatch(p.name) and p.is_dir()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: int(p.name.split("-")[1]))
 
 
 def read_manifest(gen: Path) -> dict[str, Any]:
-    return json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    """The generation's manifest; IndexMismatchError if it is missing or not a JSON object."""
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise IndexMismatchError(f"{gen / MANIFEST} is missing or damaged; {FULL_HINT}")
+    return manifest
 
 
 def check_manifest(manifest: dict[str, Any], where: Path) -> None:
@@ -90,32 +133,93 @@ def check_manifest(manifest: dict[str, Any], where: Path) -> None:
         )
 
 
+def file_digests(gen: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file of a generation but the manifest, which records them."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST):
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        out[path.relative_to(gen).as_posix()] = {"bytes": path.stat().st_size, "sha256": digest}
+    return out
+
+
+def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists is there, of its size and checksum: a truncated,
+    deleted or overwritten file is caught on open, not halfway through an answer.
+    Manifests written before checksums were recorded have no "files" and are trusted."""
+    files = manifest.get("files")
+    if files is None:
+        return
+    if not isinstance(files, dict):
+        raise IndexMismatchError(f"{gen / MANIFEST} is damaged; {FULL_HINT}")
+    for name, want in files.items():
+        _verify_file(gen, name, want)
+
+
+def _verify_file(gen: Path, name: str, want: Any) -> None:
+    path = gen / name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise IndexMismatchError(f"{path} is missing; {FULL_HINT}") from None
+    if not isinstance(want, dict) or size != want.get("bytes"):
+        raise IndexMismatchError(f"{path} is damaged (truncated or resized); {FULL_HINT}")
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    if digest != want.get("sha256"):
+        raise IndexMismatchError(f"{path} is damaged (checksum differs); {FULL_HINT}")
+
+
 class Store:
     """One generation of the index, opened read-only."""
 
     def __init__(self, root: Path) -> None:
-        gen = current_generation(root)
-        if gen is None or not gen.is_dir():
-            raise NoIndexError(f"no index at {root}/: run `askbrief index` first")
         self.root = root
+        for attempt in range(3):
+            gen = read_current(root)
+            try:
+                self._open(gen)
+                return
+            except IndexMismatchError:
+                # A build may have replaced CURRENT (and removed this generation) while it
+                # was being opened: then open the new one; otherwise the damage is real.
+                if attempt == 2 or current_generation(root) in (gen, None):
+                    raise
+
+    def _open(self, gen: Path) -> None:
+        root = self.root
         self.generation = gen
-        try:
-            self.manifest = read_manifest(gen)
-        except (OSError, ValueError):
-            raise IndexMismatchError(
-                f"{root}: index manifest is missing or damaged; {FULL_HINT}"
-            ) from None
+        self.manifest = read_manifest(gen)
         check_manifest(self.manifest, root)
+        verify_files(gen, self.manifest)
         self.db = _open_db(gen / META_DB, root)
-        self.dense = _read_faiss(gen / DENSE, root)
-        self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
-        self.keywords, self.keyword_ids = _read_bm25(gen, root)
-        n_passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        try:
+            self.dense = _read_faiss(gen / DENSE, root)
+            self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
+            self.keywords, self.keyword_ids = _read_bm25(gen, root)
+            n_passages = self._one("SELECT count(*) FROM passages")[0]
+        except IndexMismatchError:
+            self.db.close()
+            raise
         if self.dense.ntotal != n_passages or n_passages != self.manifest.get("passages"):
+            self.db.close()
             raise IndexMismatchError(
                 f"{root}: index is inconsistent ({self.dense.ntotal} vectors, {n_passages} "
                 f"passages); {FULL_HINT}"
             )
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query; a database damaged after it was opened is a one-line error too."""
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as err:
+            raise IndexMismatchError(
+                f"{self.root}: metadata database is damaged ({err}); {FULL_HINT}"
+            ) from None
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else ()
 
     def close(self) -> None:
         self.db.close()
@@ -157,7 +261,7 @@ class Store:
     def sentence_rows(self, sids: list[int]) -> dict[int, tuple[str, int, int, int]]:
         """sid -> (article_id, idx, start, end)"""
         marks = ",".join("?" * len(sids))
-        rows = self.db.execute(
+        rows = self._rows(
             f'SELECT sid, article_id, idx, start, "end" FROM sentences WHERE sid IN ({marks})',
             sids,
         )
@@ -165,7 +269,7 @@ class Store:
 
     def passages(self, pids: list[int]) -> dict[int, PassageRow]:
         marks = ",".join("?" * len(pids))
-        rows = self.db.execute(
+        rows = self._rows(
             f'SELECT pid, article_id, first, last, start, "end" FROM passages WHERE pid IN ({marks})',
             pids,
         )
@@ -173,7 +277,7 @@ class Store:
 
     def sentences(self, article_id: str, first: int, last: int) -> list[tuple[int, int, Span]]:
         """(sid, idx, span) of sentences first..last of an article."""
-        rows = self.db.execute(
+        rows = self._rows(
             'SELECT sid, idx, start, "end" FROM sentences'
             " WHERE article_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
             (article_id, first, last),
@@ -181,26 +285,31 @@ class Store:
         return [(r[0], r[1], Span(r[2], r[3])) for r in rows]
 
     def article(self, article_id: str) -> Article | None:
-        row = self.db.execute(
+        row = self._one(
             "SELECT id, title, text, source_path, format, source, url, published FROM articles"
             " WHERE id = ?",
             (article_id,),
-        ).fetchone()
+        )
         return Article(*row) if row else None
 
     def article_ids(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
+        return [r[0] for r in self._rows("SELECT id FROM articles ORDER BY id")]
+
+
+def read_only_uri(path: Path) -> str:
+    """A read-only SQLite URI; as_uri() escapes '?', '#' and '%' in folder names."""
+    return path.resolve().as_uri() + "?mode=ro"
 
 
 def _open_db(path: Path, root: Path) -> sqlite3.Connection:
     if not path.is_file():
-        raise IndexMismatchError(f"{root}: metadata database is missing; {FULL_HINT}")
+        raise IndexMismatchError(f"{root}: metadata database {path.name} is missing; {FULL_HINT}")
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        db = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
         db.execute("SELECT count(*) FROM articles").fetchone()
     except sqlite3.DatabaseError as err:
         raise IndexMismatchError(
-            f"{root}: metadata database is damaged ({err}); {FULL_HINT}"
+            f"{root}: metadata database {path.name} is damaged ({err}); {FULL_HINT}"
         ) from None
     return db
 
@@ -209,11 +318,13 @@ def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
     import faiss
 
     if not path.is_file():
-        raise IndexMismatchError(f"{root}: FAISS index file is missing; {FULL_HINT}")
+        raise IndexMismatchError(f"{root}: FAISS index file {path.name} is missing; {FULL_HINT}")
     try:
         return faiss.read_index(str(path))
-    except RuntimeError:
-        raise IndexMismatchError(f"{root}: FAISS index file is damaged; {FULL_HINT}") from None
+    except (RuntimeError, MemoryError):
+        raise IndexMismatchError(
+            f"{root}: FAISS index file {path.name} is damaged; {FULL_HINT}"
+        ) from None
 
 
 def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
@@ -222,7 +333,7 @@ def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
     try:
         ids = np.load(gen / KEYWORD_IDS)
         return bm25s.BM25.load(str(gen / KEYWORDS)), ids
-    except (OSError, ValueError):
+    except Exception:  # whatever a damaged file makes numpy or bm25s raise
         raise IndexMismatchError(
             f"{root}: keyword index is missing or damaged; {FULL_HINT}"
         ) from None

@@ -1,0 +1,186 @@
+"""Concurrency: two `askbrief index` processes at once, questions (library, CLI, /ask, chat)
+answered from the old index while a rebuild runs and from the new one once it is published,
+and the web app under 50 concurrent /ask requests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SEED_FILE, SEEDS, CountingEmbedder
+from test_faults import ASKBRIEF, child_env, start_index, wait_for_line
+from ui_fixtures import seeded_settings, serve
+
+from askbrief import Index, Settings, build_index
+from askbrief.store import Store, generations
+
+LIGHTHOUSE = (
+    "Zorblat lighthouse gets a new lamp\n"
+    "Keeper Ingrid Vasquez said the new lamp of the Zorblat lighthouse can be seen from "
+    "forty-two kilometres away.\n"
+)
+LIGHTHOUSE_Q = "How far can the Zorblat lighthouse lamp be seen?"
+SEED_Q = "What did Lavrov say about France?"
+
+
+def cites(answer: dict[str, Any], article_id: str) -> bool:
+    return any(q["article_id"] == article_id for q in answer["quotes"])
+
+
+def cli_query(settings: Settings, question: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [str(ASKBRIEF), "query", "--json", question],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+# ---------------------------------------------------------------- two builds at once
+
+
+def test_second_index_run_waits_for_the_first_and_never_interleaves(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    shutil.copytree(SEEDS, tmp_path / "articles")
+    settings = Settings.load(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    build_index(settings, embedder)
+    (settings.articles_dir / "lighthouse.txt").write_text(LIGHTHOUSE)
+
+    first = start_index(settings, ASKBRIEF_TEST_PAUSE_AT="embedding")
+    wait_for_line(first, "test pause at embedding")  # holds the lock, half way through
+    second = start_index(settings)
+    second_err = wait_for_line(second, "another askbrief index is updating")
+    assert second.poll() is None  # waiting, not failed, not building
+    first.send_signal(signal.SIGUSR1)  # let the first one finish
+    assert first.wait(300) == 0
+    assert second.wait(300) == 0, "".join(second_err)
+    out1, out2 = first.stdout.read(), second.stdout.read()  # type: ignore[union-attr]
+    assert "added 1, updated 0, removed 0, unchanged 1" in out1
+    # The second read the folder only once it had the lock, so it found nothing to do.
+    assert "added 0, updated 0, removed 0, unchanged 2; 0 passages embedded" in out2
+    assert [g.name for g in generations(settings.index_dir)] == ["gen-000002", "gen-000003"]
+    store = Store(settings.index_dir)
+    assert store.manifest["articles"] == 2 and store.dense.ntotal == store.manifest["passages"]
+
+
+# ---------------------------------------------------------------- questions during a rebuild
+
+
+def test_questions_follow_a_cli_rebuild_without_restart(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """A long-running app (the web UI's /ask and chat) and an open Index answer from the old
+    generation while `askbrief index` runs, and from the new one as soon as it is published."""
+    from gradio_client import Client
+
+    from askbrief.ui import Backend, make_app, make_respond
+
+    settings = seeded_settings(tmp_path, embedder)
+    idx = Index(settings, embedder)
+    chat = make_respond(Backend(settings, embedder))
+    (settings.articles_dir / "lighthouse.txt").write_text(LIGHTHOUSE)
+
+    def chat_answer(question: str) -> str:
+        *_, (messages, turns, _) = chat(question, [])
+        return messages[-1]["content"]
+
+    with serve(make_app(settings=settings, embedder=embedder)) as url:
+        client = Client(url, verbose=False)
+        assert not cites(client.predict(LIGHTHOUSE_Q, api_name="/ask"), "lighthouse.txt")
+        build = start_index(settings, ASKBRIEF_TEST_PAUSE_AT="publishing")
+        try:
+            # The new generation is complete on disk; CURRENT still names the old one.
+            wait_for_line(build, "test pause at publishing")
+            assert len(generations(settings.index_dir)) == 2
+            for answer in (
+                client.predict(LIGHTHOUSE_Q, api_name="/ask"),
+                idx.ask(LIGHTHOUSE_Q).to_dict(),
+                cli_query(settings, LIGHTHOUSE_Q),
+            ):
+                assert not cites(answer, "lighthouse.txt")
+            assert "forty-two" not in chat_answer(LIGHTHOUSE_Q)
+            assert cites(client.predict(SEED_Q, api_name="/ask"), SEED_FILE.name)
+            build.send_signal(signal.SIGUSR1)
+            assert build.wait(300) == 0
+        finally:
+            if build.poll() is None:
+                build.kill()
+        for answer in (
+            client.predict(LIGHTHOUSE_Q, api_name="/ask"),
+            idx.ask(LIGHTHOUSE_Q).to_dict(),
+            cli_query(settings, LIGHTHOUSE_Q),
+        ):
+            assert cites(answer, "lighthouse.txt"), answer
+            assert any("forty-two kilometres" in q["text"] for q in answer["quotes"])
+        assert "forty-two kilometres" in chat_answer(LIGHTHOUSE_Q)
+
+
+def test_threads_keep_answering_while_a_build_publishes(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """Index is shared by threads; each answer comes whole from one generation or the next."""
+    settings = seeded_settings(tmp_path, embedder)
+    idx = Index(settings, embedder)
+    (settings.articles_dir / "lighthouse.txt").write_text(LIGHTHOUSE)
+    texts = {SEED_FILE.name: SEED_FILE.read_text(encoding="utf-8"), "lighthouse.txt": LIGHTHOUSE}
+    builder = threading.Thread(target=lambda: build_index(settings, embedder))
+    builder.start()
+
+    def ask(i: int) -> dict[str, Any]:
+        return idx.ask([SEED_Q, LIGHTHOUSE_Q][i % 2]).to_dict()
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(60)))
+    builder.join(300)
+    for answer in answers:
+        for q in answer["quotes"]:
+            assert texts[q["article_id"]][q["start"] : q["end"]] == q["text"]
+    assert cites(idx.ask(LIGHTHOUSE_Q).to_dict(), "lighthouse.txt")
+
+
+# ---------------------------------------------------------------- load
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Any:
+    from askbrief.ui import make_app
+
+    settings = seeded_settings(tmp_path_factory.mktemp("load"), embedder)
+    with serve(make_app(settings=settings, embedder=embedder)) as url:
+        yield url, settings
+
+
+def test_fifty_concurrent_ask_requests_all_answer_correctly(
+    live: Any, embedder: CountingEmbedder
+) -> None:
+    from gradio_client import Client
+
+    url, settings = live
+    questions = [
+        SEED_Q,
+        "Will Trump and Putin meet?",
+        "What does Russia want instead of a ceasefire?",
+        "Who won the football world cup in 1966?",
+        "What did Lavrov call a ceasefire?",
+    ]
+    expected = {q: Index(settings, embedder).ask(q).to_dict() for q in questions}
+    client = Client(url, verbose=False)
+    jobs = [client.submit(questions[i % len(questions)], api_name="/ask") for i in range(50)]
+    results = [job.result(timeout=600) for job in jobs]
+    assert len(results) == 50
+    text = SEED_FILE.read_text(encoding="utf-8")
+    for i, result in enumerate(results):
+        assert result == expected[questions[i % len(questions)]]
+        for q in result["quotes"]:
+            assert text[q["start"] : q["end"]] == q["text"]
+    assert any(r["answered"] for r in results)
