@@ -82,15 +82,22 @@ class Embedder:
         mask = tok["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
         real = offsets[:, :, 1] > offsets[:, :, 0]  # special and padding tokens are (0, 0)
+        # One (spans x tokens) membership matrix per passage, then one matrix product gives
+        # every span's summed token vectors: no Python loop over tokens.
         span_vecs: list[list[np.ndarray | None]] = []
         for b, wanted in enumerate(spans):
-            row: list[np.ndarray | None] = []
-            for start, end in wanted:
-                sel = real[b] & (offsets[b, :, 0] >= start) & (offsets[b, :, 1] <= end)
-                if not bool(sel.any()):
-                    row.append(None)
-                    continue
-                vec = torch.nn.functional.normalize(hidden[b][sel].mean(0), dim=0)
-                row.append(vec.numpy().astype(np.float32))
-            span_vecs.append(row)
+            if not wanted:
+                span_vecs.append([])
+                continue
+            bounds = torch.tensor(wanted, dtype=offsets.dtype)  # (S, 2)
+            inside = (
+                real[b][None, :]
+                & (offsets[b, :, 0][None, :] >= bounds[:, :1])
+                & (offsets[b, :, 1][None, :] <= bounds[:, 1:])
+            ).to(hidden.dtype)  # (S, T)
+            counts = inside.sum(1)
+            sums = torch.nn.functional.normalize(inside @ hidden[b], dim=-1).numpy()
+            span_vecs.append([
+                sums[i].astype(np.float32) if counts[i] > 0 else None for i in range(len(wanted))
+            ])
         return np.ascontiguousarray(pooled.numpy(), dtype=np.float32), span_vecs

@@ -60,7 +60,10 @@ class Index:
         with self._lock:
             gen = current_generation(self.settings.index_dir)
             if gen is not None and gen != self._store.generation and gen.is_dir():
-                self._store = Store(self.settings.index_dir)
+                try:
+                    self._store = Store(self.settings.index_dir)
+                except AskbriefError:
+                    pass  # a broken new generation: keep answering from the one we have
             return self._store
 
     def stats(self) -> dict[str, Any]:
@@ -103,7 +106,7 @@ class Index:
         if scored.probability < threshold:
             return Answer(question, False, (), (), NOT_ANSWERED, scored.probability)
         chosen = select(scored.candidates, max_quotes)
-        articles = {c.article_id: store.article(c.article_id) for c in chosen}
+        articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
 
     def score(
