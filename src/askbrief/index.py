@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,10 +61,9 @@ class Index:
         with self._lock:
             gen = current_generation(self.settings.index_dir)
             if gen is not None and gen != self._store.generation and gen.is_dir():
-                try:
+                # a broken new generation: keep answering from the one we have
+                with contextlib.suppress(AskbriefError):
                     self._store = Store(self.settings.index_dir)
-                except AskbriefError:
-                    pass  # a broken new generation: keep answering from the one we have
             return self._store
 
     def stats(self) -> dict[str, Any]:
