@@ -161,7 +161,7 @@ def show(article_id: str, index_dir: Path | None) -> None:
     from .store import Store
 
     store = _run(lambda: Store(_settings(index_dir=index_dir).index_dir))
-    article = store.article(article_id)
+    article = _run(lambda: store.article(article_id))
     if article is None:
         raise click.ClickException(f"no article {article_id!r} in the index; see `askbrief stats`")
     # Exact bytes when piped (offsets can be checked against them); a final newline only for
@@ -178,15 +178,44 @@ def stats(index_dir: Path | None) -> None:
     settings = _settings(index_dir=index_dir)
     m = _run(lambda: Store(settings.index_dir)).manifest
     click.echo(f"index:     {settings.index_dir}/")
-    click.echo(f"articles:  {m['articles']}")
-    click.echo(f"passages:  {m['passages']}")
-    click.echo(f"sentences: {m['sentences']}")
-    click.echo(f"model:     {m['model']} ({m['dim']} dims)")
+    click.echo(f"articles:  {m.get('articles')}")
+    click.echo(f"passages:  {m.get('passages')}")
+    click.echo(f"sentences: {m.get('sentences')}")
+    click.echo(f"model:     {m.get('model')} ({m.get('dim')} dims)")
     click.echo(
-        f"passages of at most {m['max_tokens']} tokens, {m['overlap_sentences']} "
+        f"passages of at most {m.get('max_tokens')} tokens, {m.get('overlap_sentences')} "
         "sentence(s) overlap"
     )
-    click.echo(f"built:     {m['built_at']}")
+    click.echo(f"built:     {m.get('built_at')}")
+
+
+@cli.command("eval")
+@click.argument("dataset_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index folder for the dataset's articles [default: .cache/eval/<dataset>/index].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option(
+    "--dump",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write one JSON line per question (confidence, hits, quote scores) to this file.",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N.")
+def eval_(
+    dataset_dir: Path, index_dir: Path | None, as_json: bool, dump: Path | None, limit: int | None
+) -> None:
+    """Score answers on DATASET_DIR (articles.jsonl + questions.jsonl); progress on stderr."""
+    from .evaluate import evaluate, write_dump
+
+    report = _run(lambda: evaluate(dataset_dir, index_dir, limit=limit, show_progress=True))
+    if dump is not None:
+        write_dump(report, dump)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.render())
 
 
 def render(answer: Answer) -> str:
@@ -214,10 +243,18 @@ def _run(fn: Any) -> Any:
     try:
         return fn()
     except AskbriefError as err:
-        raise click.ClickException(str(err)) from None
+        raise click.ClickException(_one_line(str(err))) from None
+    except OSError as err:  # the disk, not askbrief: a full disk, a read-only folder
+        where = f"{err.filename}: " if err.filename else ""
+        raise click.ClickException(f"{where}{err.strerror or err}") from None
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+
+
+def _one_line(message: str) -> str:
+    """Errors print as one line even if a library's message had several."""
+    return " ".join(message.splitlines())
 
 
 def main() -> None:

@@ -1,0 +1,641 @@
+"""Score askbrief on a question set, by the rules of the eval data's README.
+
+The dataset folder holds `articles.jsonl` and `questions.jsonl` (id, question, answer, type;
+`answer: null` means the articles do not answer it). Answering reads nothing but each
+question's text and goes through `Index.ask`, exactly as `askbrief query` does; gold answers
+are read only afterwards, when scoring.
+
+Each question is asked twice on one index and model: once as shipped (every reported number
+comes from this answer) and once with abstention off (`min_confidence=-1`) and a deeper quote
+budget. `Index.ask` refuses exactly when the answer's confidence is below the threshold and
+otherwise quotes the best `max_quotes` of a ranking the threshold does not touch, so the
+unthresholded answer tells what any threshold t would do: answer iff confidence >= t, with
+its top quotes. `--dump` writes that per question, for sweeping thresholds offline.
+`threshold_mismatches` counts shipped answers the rule fails to predict: if it is not 0 the
+library has changed and sweeps over the dump are stale.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .embedding import Embedder
+from .errors import AskbriefError
+from .index import Index
+from .indexing import build_index
+from .records import Answer, BuildReport, Quote
+
+RECALL_KS = (1, 5, 10, 20, 50)
+POOL_QUOTES = 50  # quotes asked for with abstention off: shows where the answer ranks
+TYPES = ("answer-in-corpus", "unanswerable", "off-period")
+OFF_PERIOD = "off-period"
+
+
+# --- scoring rule ------------------------------------------------------------------------
+
+# askbrief.text.normalize maps only the five common curly quotes and dashes; the README's
+# rule names curly quotes and dashes in general, so every Unicode dash (category Pd) counts.
+_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u02bc": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2212": "-",
+}
+
+
+def normalize(text: str) -> str:
+    """NFKC, straight quotes and hyphens for curly quotes and dashes, lower case, one space."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(_QUOTES.get(ch, "-" if unicodedata.category(ch) == "Pd" else ch) for ch in text)
+    return " ".join(text.lower().split())
+
+
+def is_hit(answer: str, quotes: Sequence[str]) -> bool:
+    """The README's answer recall: the gold answer occurs inside one of the quotes."""
+    gold = normalize(answer)
+    return bool(gold) and any(gold in normalize(q) for q in quotes)
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answer: str | None
+    type: str
+
+    @property
+    def answerable(self) -> bool:
+        return self.answer is not None
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[Question]:
+    """The first `limit` questions of a questions.jsonl file."""
+    if not path.is_file():
+        raise AskbriefError(f"{path}: no such file; a dataset folder needs questions.jsonl")
+    out: list[Question] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            answer = rec.get("answer")
+            kind = rec.get("type") or ("unanswerable" if answer is None else "answer-in-corpus")
+            out.append(Question(str(rec["id"]), str(rec["question"]), answer, kind))
+        except (ValueError, KeyError, TypeError) as err:
+            raise AskbriefError(f"{path}:{lineno}: not a question record ({err})") from None
+    return out[:limit] if limit is not None else out
+
+
+def link_articles(articles_file: Path, folder: Path) -> Path:
+    """A folder holding only a symlink to the dataset's articles.jsonl: build_index reads
+    folders recursively, and the dataset folder also holds questions.jsonl. The folder path
+    is kept as given: article paths are part of the index's change detection."""
+    if not articles_file.is_file():
+        raise AskbriefError(f"{articles_file}: no such file; a dataset folder needs articles.jsonl")
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / "articles.jsonl"
+    foreign = [p for p in folder.iterdir() if p.name not in (link.name,) and p.name[0] != "."]
+    if foreign or (link.exists() and not link.is_symlink()):
+        raise AskbriefError(
+            f"{folder}: holds other files, but evaluation indexes everything there; "
+            "choose an --index folder whose sibling 'articles' is free or evaluation's own"
+        )
+    target = articles_file.resolve()
+    if link.is_symlink() and link.resolve() == target:
+        return folder
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(target)
+    return folder
+
+
+# --- per-question records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    """What a system did with one question, scored. The fields from `hit_without_abstention`
+    on come from the unthresholded ask and the retrieval stage (askbrief only), for offline
+    threshold sweeps and for seeing where answers are lost."""
+
+    id: str
+    type: str
+    answerable: bool
+    answered: bool
+    hit: bool | None  # None for questions without an answer
+    confidence: float
+    n_quotes: int
+    chars: int
+    seconds: float = 0.0
+    error: str | None = None
+    hit_without_abstention: bool | None = None  # the top quotes had nothing been refused
+    retrieval_rank: int | None = None  # 1-based rank of the first passage holding the answer
+    pool_rank: int | None = None  # 1-based rank of the first unthresholded quote holding it
+    # the unthresholded answer's quotes (up to POOL_QUOTES), best first: the quote's score,
+    # its length, whether it holds the gold answer. At threshold t the answer would be
+    # refused if confidence < t, else quote the first max_quotes of these.
+    sweep_scores: tuple[float, ...] = ()
+    sweep_chars: tuple[int, ...] = ()
+    sweep_hits: tuple[bool, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["confidence"] = round(self.confidence, 4)
+        d["seconds"] = round(self.seconds, 4)
+        for key in ("sweep_scores", "sweep_chars", "sweep_hits"):
+            d[key] = list(d[key])
+        return d
+
+
+# --- aggregate scores ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The README's headline numbers; shared by `askbrief eval` and benchmarks/quality.py."""
+
+    questions: int
+    answerable: int
+    hits: int
+    answerable_refused: int
+    null_questions: int
+    null_refused: int
+    refused: int  # all refusals, right or wrong
+    off_period: int
+    off_period_refused: int
+    unanswerable: int
+    unanswerable_refused: int
+    answered: int
+    mean_quotes: float
+    median_quotes: float
+    mean_chars: float
+    median_chars: float
+
+    @property
+    def answer_recall(self) -> float:
+        return _div(self.hits, self.answerable)
+
+    @property
+    def abstention_precision(self) -> float:
+        """Of all refusals, the share that were right (the question had no answer)."""
+        return _div(self.null_refused, self.refused)
+
+    @property
+    def abstention_recall(self) -> float:
+        return _div(self.null_refused, self.null_questions)
+
+    @property
+    def off_period_precision(self) -> float:
+        """Abstention precision on off-period and answerable questions only."""
+        return _div(self.off_period_refused, self.off_period_refused + self.answerable_refused)
+
+    @property
+    def off_period_recall(self) -> float:
+        return _div(self.off_period_refused, self.off_period)
+
+
+def score_records(records: Sequence[QuestionRecord]) -> Scores:
+    answerable = [r for r in records if r.answerable]
+    null = [r for r in records if not r.answerable]
+    off = [r for r in null if r.type == OFF_PERIOD]
+    unans = [r for r in null if r.type != OFF_PERIOD]
+    answered = [r for r in records if r.answered]
+    quotes = [r.n_quotes for r in answered]
+    chars = [r.chars for r in answered]
+    return Scores(
+        questions=len(records),
+        answerable=len(answerable),
+        hits=sum(bool(r.hit) for r in answerable),
+        answerable_refused=_refused(answerable),
+        null_questions=len(null),
+        null_refused=_refused(null),
+        refused=_refused(records),
+        off_period=len(off),
+        off_period_refused=_refused(off),
+        unanswerable=len(unans),
+        unanswerable_refused=_refused(unans),
+        answered=len(answered),
+        mean_quotes=_mean(quotes),
+        median_quotes=_median(quotes),
+        mean_chars=_mean(chars),
+        median_chars=_median(chars),
+    )
+
+
+def _refused(records: Sequence[QuestionRecord]) -> int:
+    return sum(not r.answered for r in records)
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return statistics.fmean(xs) if xs else 0.0
+
+
+def _median(xs: Sequence[float]) -> float:
+    return float(statistics.median(xs)) if xs else 0.0
+
+
+def percentile(xs: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile, q in [0, 100]; 0 for no data."""
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    pos = (len(s) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    dataset: str
+    index_dir: str
+    threshold: float | None  # None: the library's own, unknown here
+    max_quotes: int
+    scores: Scores
+    by_type: dict[str, int]
+    hits_without_abstention: int
+    pool_hits: int  # answer anywhere in the unthresholded quote pool (up to POOL_QUOTES)
+    passage_recall: dict[int, float]  # retrieval stage alone, over answerable questions
+    mrr: float  # of the first passage holding the answer, within the deepest k
+    latency_median: float
+    latency_p95: float
+    build_seconds: float
+    passages_embedded: int
+    articles: int
+    passages: int
+    threshold_mismatches: int
+    errors: int
+    confidence_by_type: dict[str, tuple[float, float, float]]  # p10, median, p90
+    records: tuple[QuestionRecord, ...] = field(repr=False, default=())
+
+    @property
+    def cached(self) -> bool:
+        return self.passages_embedded == 0
+
+    def to_dict(self, records: bool = False) -> dict[str, Any]:
+        s = self.scores
+        out: dict[str, Any] = {
+            "dataset": self.dataset,
+            "index_dir": self.index_dir,
+            "threshold": self.threshold,
+            "max_quotes": self.max_quotes,
+            "questions": s.questions,
+            "by_type": self.by_type,
+            "answer_recall": s.answer_recall,
+            "answer_hits": s.hits,
+            "answerable": s.answerable,
+            "hits_without_abstention": self.hits_without_abstention,
+            "pool_hits": self.pool_hits,
+            "passage_recall": {str(k): v for k, v in self.passage_recall.items()},
+            "mrr": self.mrr,
+            "abstention_precision": s.abstention_precision,
+            "abstention_recall": s.abstention_recall,
+            "off_period_refused": s.off_period_refused,
+            "off_period": s.off_period,
+            "off_period_precision": s.off_period_precision,
+            "unanswerable_refused": s.unanswerable_refused,
+            "unanswerable": s.unanswerable,
+            "answerable_refused": s.answerable_refused,
+            "mean_quotes": s.mean_quotes,
+            "median_quotes": s.median_quotes,
+            "mean_chars": s.mean_chars,
+            "median_chars": s.median_chars,
+            "latency_median_s": self.latency_median,
+            "latency_p95_s": self.latency_p95,
+            "build_seconds": self.build_seconds,
+            "passages_embedded": self.passages_embedded,
+            "index_cached": self.cached,
+            "articles": self.articles,
+            "passages": self.passages,
+            "threshold_mismatches": self.threshold_mismatches,
+            "errors": self.errors,
+            "confidence_by_type": {k: list(v) for k, v in self.confidence_by_type.items()},
+        }
+        if records:
+            out["records"] = [r.to_dict() for r in self.records]
+        return out
+
+    @property
+    def diagnostics(self) -> bool:
+        """Were the unthresholded ask and the retrieval-stage search run?"""
+        return bool(self.passage_recall)
+
+    def render(self) -> str:
+        s = self.scores
+        types = ", ".join(f"{n} {t}" for t, n in self.by_type.items())
+        rows: list[tuple[str, str]] = [
+            ("answer recall", _frac(s.hits, s.answerable)),
+            *self._diagnostic_rows(),
+            ("abstention precision (all null)", _frac(s.null_refused, s.refused)),
+            ("abstention recall (all null)", _frac(s.null_refused, s.null_questions)),
+            ("off-period refused", _frac(s.off_period_refused, s.off_period)),
+            ("  precision vs answerable", f"{s.off_period_precision:.3f}"),
+            ("unanswerable refused", _frac(s.unanswerable_refused, s.unanswerable)),
+            ("answerable wrongly refused", _frac(s.answerable_refused, s.answerable)),
+            ("quotes per answer (mean / median)", f"{s.mean_quotes:.2f} / {s.median_quotes:g}"),
+            ("chars per answer (mean / median)", f"{s.mean_chars:.0f} / {s.median_chars:g}"),
+            (
+                "latency per question (median / p95)",
+                f"{self.latency_median:.3f} s / {self.latency_p95:.3f} s",
+            ),
+            *[
+                (f"confidence {t} (p10 / p50 / p90)", " / ".join(f"{x:.3f}" for x in v))
+                for t, v in self.confidence_by_type.items()
+            ],
+        ]
+        width = max(len(k) for k, _ in rows) + 2
+        lines = [
+            f"askbrief eval: {self.dataset} ({s.questions} questions: {types})",
+            f"index: {self.index_dir} ({self.articles} articles, {self.passages} passages; "
+            f"{self._build_text()})",
+            f"abstention threshold {_opt(self.threshold)}, at most {self.max_quotes} quotes",
+            "",
+            f"{'metric':<{width}}value",
+            f"{'-' * (width - 2):<{width}}{'-' * 16}",
+            *[f"{k:<{width}}{v}" for k, v in rows],
+        ]
+        if self.errors:
+            lines.append(f"{self.errors} question(s) raised an error and count as refused")
+        if self.threshold_mismatches:
+            lines.append(
+                f"warning: {self.threshold_mismatches} answer(s) differ from the "
+                "unthresholded ranking cut at the threshold; sweep fields are stale"
+            )
+        return "\n".join(lines)
+
+    def _diagnostic_rows(self) -> list[tuple[str, str]]:
+        if not self.diagnostics:
+            return []
+        n = self.scores.answerable
+        return [
+            ("  without abstention (same quotes)", _frac(self.hits_without_abstention, n)),
+            (f"  anywhere in unthresholded pool (<= {POOL_QUOTES})", _frac(self.pool_hits, n)),
+            *[(f"passage recall@{k}", f"{v:.3f}") for k, v in self.passage_recall.items()],
+            (f"passage MRR@{max(self.passage_recall)}", f"{self.mrr:.3f}"),
+        ]
+
+    def _build_text(self) -> str:
+        if self.cached:
+            return "cached"
+        rate = _div(self.passages_embedded, self.build_seconds)
+        return (
+            f"built in {self.build_seconds:.1f} s, {self.passages_embedded} passages "
+            f"embedded, {rate:.1f} passages/s"
+        )
+
+
+def _opt(x: float | None) -> str:
+    return "(library default)" if x is None else f"{x:g}"
+
+
+def _frac(a: int, b: int) -> str:
+    return f"{a}/{b} = {_div(a, b):.3f}"
+
+
+def write_dump(report: EvalReport, path: Path) -> None:
+    """One JSON line per question, for fitting thresholds or classifiers offline."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for r in report.records:
+            f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+
+
+# --- running it --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """Everything the library said about one question; no gold data in here."""
+
+    answer: Answer | None
+    seconds: float
+    error: str | None
+    sweep: Answer | None
+    retrieved: tuple[tuple[str, int, int], ...]  # (article_id, start, end), best first
+
+
+def evaluate(
+    dataset_dir: str | Path,
+    index_dir: str | Path | None = None,
+    *,
+    limit: int | None = None,
+    embedder: Embedder | None = None,
+    show_progress: bool = False,
+    ks: Sequence[int] = RECALL_KS,
+    diagnostics: bool = True,
+) -> EvalReport:
+    """Index the dataset's articles (cached, incremental), ask every question, score.
+
+    Default index: .cache/eval/<dataset folder name>/index under cwd; the articles link
+    lives beside the index, in its sibling folder `articles`.
+    `diagnostics=False` skips the unthresholded ask and the retrieval-stage search, which
+    roughly halves the time when only the headline scores are wanted.
+    """
+    dataset = Path(dataset_dir)
+    questions = load_questions(dataset / "questions.jsonl", limit)
+    default = Path(".cache/eval") / dataset.resolve().name / "index"
+    index_path = Path(index_dir) if index_dir else default
+    articles = link_articles(dataset / "articles.jsonl", index_path.parent / "articles")
+    settings = Settings.load(articles_dir=articles, index_dir=index_path)
+    sweep_settings = Settings.load(articles_dir=articles, index_dir=index_path, min_confidence=-1.0)
+    embedder = embedder or Embedder()
+    build = build_index(settings, embedder, show_progress=show_progress)
+    idx, sweep = Index(settings, embedder), Index(sweep_settings, embedder)
+    embedder.embed(["warm up"])  # the model loads outside the timed asks
+    depth = max(ks) if diagnostics else 0
+    asked = _ask_all(idx, sweep, [q.question for q in questions], depth, show_progress)
+    records = [_score_one(q, a, idx) for q, a in zip(questions, asked, strict=True)]
+    return _report(dataset, settings, build, records, asked, idx, ks if diagnostics else ())
+
+
+def _ask_all(
+    idx: Index, sweep: Index, texts: Sequence[str], depth: int, show_progress: bool
+) -> list[_Asked]:
+    bar = _progress(len(texts), show_progress)
+    out = []
+    for text in texts:
+        out.append(_ask_one(idx, sweep, text, depth))
+        bar(1)
+    bar(0)
+    return out
+
+
+def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
+    t0 = time.perf_counter()
+    try:
+        answer: Answer | None = idx.ask(text)
+        error = None
+    except AskbriefError as err:  # what `askbrief query --batch` does: report, go on
+        answer, error = None, str(err)
+    seconds = time.perf_counter() - t0
+    if error is not None or depth == 0:
+        return _Asked(answer, seconds, error, None, ())
+    store = sweep.store
+    qvec, _ = sweep._query(text, ())
+    pids, _scores = store.search(qvec, depth)
+    rows = store.passages([int(p) for p in pids])
+    retrieved = tuple(
+        (rows[int(p)].article_id, rows[int(p)].start, rows[int(p)].end)
+        for p in pids
+        if int(p) in rows
+    )
+    return _Asked(answer, seconds, None, sweep.ask(text, max_quotes=POOL_QUOTES), retrieved)
+
+
+def _progress(total: int, show: bool) -> Callable[[int], None]:
+    """tqdm on stderr, or nothing; call with 0 to close."""
+    if not show:
+        return lambda n: None
+    import sys
+
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="question", desc="asking", file=sys.stderr)
+    return lambda n: bar.update(n) if n else bar.close()
+
+
+def _score_one(q: Question, a: _Asked, idx: Index) -> QuestionRecord:
+    answer = a.answer
+    quotes = [x.text for x in answer.quotes] if answer is not None else []
+    sweep = _top(a.sweep, POOL_QUOTES) if a.sweep is not None else []
+    sweep_hits = tuple(is_hit(q.answer, [x.text]) for x in sweep) if q.answer else ()
+    top = sweep_hits[: idx.settings.max_quotes]
+    return QuestionRecord(
+        id=q.id,
+        type=q.type,
+        answerable=q.answerable,
+        answered=bool(answer and answer.answered),
+        hit=is_hit(q.answer, quotes) if q.answer is not None else None,
+        confidence=answer.confidence if answer is not None else 0.0,
+        n_quotes=len(quotes),
+        chars=sum(len(t) for t in quotes),
+        seconds=a.seconds,
+        error=a.error,
+        hit_without_abstention=any(top) if q.answer is not None and a.sweep else None,
+        retrieval_rank=_retrieval_rank(q.answer, a.retrieved, idx) if q.answer else None,
+        pool_rank=sweep_hits.index(True) + 1 if True in sweep_hits else None,
+        sweep_scores=tuple(x.score for x in sweep),
+        sweep_chars=tuple(len(x.text) for x in sweep),
+        sweep_hits=sweep_hits,
+    )
+
+
+def _retrieval_rank(
+    answer: str, retrieved: Sequence[tuple[str, int, int]], idx: Index
+) -> int | None:
+    texts: dict[str, str] = {}
+    for rank, (article_id, start, end) in enumerate(retrieved, start=1):
+        if article_id not in texts:
+            texts[article_id] = idx.article(article_id).text
+        if is_hit(answer, [texts[article_id][start:end]]):
+            return rank
+    return None
+
+
+def effective_threshold(settings: Settings) -> float | None:
+    """settings.min_confidence, or the library's fitted default when that is unset."""
+    if settings.min_confidence is not None:
+        return float(settings.min_confidence)
+    try:
+        from .ranking import load_weights
+
+        return float(load_weights().threshold)
+    except (ImportError, AttributeError):
+        return None
+
+
+def count_mismatches(asked: Sequence[_Asked], threshold: float | None, max_quotes: int) -> int:
+    """Shipped answers the unthresholded one does not predict: another confidence, other
+    quotes, or a refusal no threshold explains (at or above the threshold, or above an answer)."""
+    pairs = [(a.answer, a.sweep) for a in asked if a.answer is not None and a.sweep is not None]
+    lowest = min((real.confidence for real, _ in pairs if real.answered), default=float("inf"))
+    if threshold is not None:
+        lowest = min(lowest, threshold)
+    bad = 0
+    for real, sweep in pairs:
+        if abs(real.confidence - sweep.confidence) > 1e-6:
+            bad += 1
+        elif real.answered:
+            bad += _spans(real.quotes) != _spans(_top(sweep, max_quotes))
+        else:
+            bad += sweep.answered and sweep.confidence >= lowest
+    return bad
+
+
+def _top(answer: Answer, n: int) -> list[Quote]:
+    return sorted(answer.quotes, key=lambda x: -x.score)[:n]
+
+
+def _spans(quotes: Sequence[Quote]) -> set[tuple[str, int, int]]:
+    return {(q.article_id, q.start, q.end) for q in quotes}
+
+
+def _report(
+    dataset: Path,
+    settings: Settings,
+    build: BuildReport,
+    records: list[QuestionRecord],
+    asked: list[_Asked],
+    idx: Index,
+    ks: Sequence[int],
+) -> EvalReport:
+    answerable = [r for r in records if r.answerable]
+    ranks = [r.retrieval_rank for r in answerable]
+    counts = Counter(r.type for r in records)
+    by_type = {t: counts[t] for t in [*TYPES, *sorted(set(counts) - set(TYPES))] if counts[t]}
+    conf = {t: [r.confidence for r in records if r.type == t] for t in by_type}
+    manifest = idx.store.manifest
+    threshold = effective_threshold(settings)
+    return EvalReport(
+        dataset=str(dataset),
+        index_dir=str(settings.index_dir),
+        threshold=threshold,
+        max_quotes=settings.max_quotes,
+        scores=score_records(records),
+        by_type=by_type,
+        hits_without_abstention=sum(bool(r.hit_without_abstention) for r in answerable),
+        pool_hits=sum(r.pool_rank is not None for r in answerable),
+        passage_recall={
+            k: _div(sum(x is not None and x <= k for x in ranks), len(ranks)) for k in sorted(ks)
+        },
+        mrr=_div(sum(1 / x for x in ranks if x is not None), len(ranks)),
+        latency_median=_median([a.seconds for a in asked]),
+        latency_p95=percentile([a.seconds for a in asked], 95),
+        build_seconds=build.seconds,
+        passages_embedded=build.passages_embedded,
+        articles=int(manifest.get("articles", build.articles)),
+        passages=int(manifest.get("passages", build.passages)),
+        threshold_mismatches=count_mismatches(asked, threshold, settings.max_quotes),
+        errors=sum(a.error is not None for a in asked),
+        confidence_by_type={
+            t: (percentile(v, 10), percentile(v, 50), percentile(v, 90))
+            for t, v in conf.items()
+            if v
+        },
+        records=tuple(records),
+    )
