@@ -1,23 +1,31 @@
-"""askbrief: answers from news articles, made only of verbatim, cited quotes."""
+"""askbrief: answers from news articles, made only of verbatim, cited quotes.
 
-from .config import Settings
-from .errors import AskbriefError
-from .index import Index, open_index
-from .indexing import build_index
-from .records import Answer, Article, BuildReport, Quote, Source
+Names are re-exported lazily, so `from askbrief.config import Settings` or `askbrief --help`
+does not pay for importing the index, FAISS or the model code.
+"""
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Answer",
-    "Article",
-    "AskbriefError",
-    "BuildReport",
-    "Index",
-    "Quote",
-    "Settings",
-    "Source",
-    "__version__",
-    "build_index",
-    "open_index",
-]
+_EXPORTS = {
+    "Answer": "records",
+    "Article": "records",
+    "BuildReport": "records",
+    "Quote": "records",
+    "Source": "records",
+    "Settings": "config",
+    "AskbriefError": "errors",
+    "Index": "index",
+    "open_index": "index",
+    "build_index": "indexing",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'askbrief' has no attribute {name!r}")
