@@ -97,7 +97,7 @@ class Embedder:
             ).to(hidden.dtype)  # (S, T)
             counts = inside.sum(1)
             sums = torch.nn.functional.normalize(inside @ hidden[b], dim=-1).numpy()
-            span_vecs.append([
-                sums[i].astype(np.float32) if counts[i] > 0 else None for i in range(len(wanted))
-            ])
+            span_vecs.append(
+                [sums[i].astype(np.float32) if counts[i] > 0 else None for i in range(len(wanted))]
+            )
         return np.ascontiguousarray(pooled.numpy(), dtype=np.float32), span_vecs
