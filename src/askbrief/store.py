@@ -226,20 +226,11 @@ class Store:
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and inner-product scores, best first, for one query vector."""
-        k = min(k, self.dense.ntotal)
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self.dense.search(vector.reshape(1, -1).astype(np.float32), k)
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        return _top(self.dense, vector, k)
 
     def search_sentences(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.sentence_vecs.ntotal)
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self.sentence_vecs.search(vector.reshape(1, -1).astype(np.float32), k)
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        """Sentence ids and scores against the late-chunked sentence vectors."""
+        return _top(self.sentence_vecs, vector, k)
 
     def search_keywords(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Sentence ids and BM25 scores for stemmed query tokens (unknown words ignored)."""
@@ -325,6 +316,15 @@ def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
         raise IndexMismatchError(
             f"{root}: FAISS index file {path.name} is damaged; {FULL_HINT}"
         ) from None
+
+
+def _top(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    k = min(k, index.ntotal)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    scores, ids = index.search(vector.reshape(1, -1).astype(np.float32), k)
+    keep = ids[0] >= 0
+    return ids[0][keep], scores[0][keep]
 
 
 def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
