@@ -279,3 +279,18 @@ def test_hostile_titles_and_metadata_render_as_text(page: Page, tmp_path: Path) 
 
 def test_page_fetched_nothing_from_outside(page: Page, outside_requests: list[Any]) -> None:
     assert outside_requests == []
+
+
+def test_status_line_follows_a_rebuild_made_outside_the_app(
+    page: Page, live_app: LiveApp, embedder: CountingEmbedder
+) -> None:
+    """A CLI rebuild shows in the open page's status line without a reload (timer refresh)."""
+    from askbrief import build_index
+
+    before = article_count(page)
+    (live_app.settings.articles_dir / "outside-build.txt").write_text(
+        "Harbour ferry timetable changes\nThe winter ferry now leaves the harbour at 7:40.\n",
+        encoding="utf-8",
+    )
+    build_index(live_app.settings, embedder)
+    expect(page.locator("#ab-status")).to_contain_text(f"{before + 1} articles", timeout=30_000)

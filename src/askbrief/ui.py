@@ -43,6 +43,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPDATE_THREAD = "askbrief-index-update"
 NO_INDEX = "No index yet: add articles below and it is built for you."
 MAX_NAME_CHARS = 120
+STATUS_REFRESH_SECONDS = 10
 # Letters and digits of any script, then only space _ - . , ( ) +; no separators, no controls.
 _SAFE_NAME = re.compile(r"[^\W_][\w .,()+-]*")
 
@@ -609,6 +610,16 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
         show_progress="hidden",
     )
     app.load(lambda: render_status(backend), None, [w.status], api_visibility="private")
+    # A rebuild by the CLI (or another app) is picked up by the next question anyway; the
+    # timer makes the status line show it too, without a page reload.
+    gr.Timer(STATUS_REFRESH_SECONDS).tick(
+        lambda: render_status(backend),
+        None,
+        [w.status],
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
 
     def ask(question: str) -> dict[str, Any]:
         """Answer a question from the articles with verbatim, cited quotes: the same JSON
