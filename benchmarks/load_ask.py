@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -59,32 +58,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def local_app() -> Iterator[str]:
     """seeds/ indexed into a temporary folder and served on loopback until the block ends."""
     from askbrief import Settings, build_index
     from askbrief.embedding import Embedder
-    from askbrief.ui import make_app
+    from askbrief.ui import make_app, serving
 
     with tempfile.TemporaryDirectory(prefix="askbrief-load-") as tmp:
         shutil.copytree(ROOT / "seeds", Path(tmp) / "articles")
         settings = Settings.load(articles_dir=Path(tmp) / "articles", index_dir=Path(tmp) / "idx")
         embedder = Embedder()
         build_index(settings, embedder)
-        app = make_app(settings=settings, embedder=embedder)
-        _, url, _ = app.launch(
-            prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True
-        )
-        try:
+        with serving(make_app(settings=settings, embedder=embedder)) as url:
             yield url
-        finally:
-            app.close()
 
 
 def ask_once(client: Any, question: str, results: Results) -> None:

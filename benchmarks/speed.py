@@ -294,6 +294,30 @@ def index_mb(faiss, index) -> float:  # type: ignore[no-untyped-def]
     return float(faiss.serialize_index(index).nbytes) / 2**20
 
 
+def approx_row(
+    count: int,
+    role: str,
+    kind: str,
+    name: str,
+    t_build: float,
+    mem: float,
+    times: list[float],
+    recall: float,
+) -> list[str]:
+    """One table row for an approximate index."""
+    return [
+        f"{count:,} {role}",
+        kind,
+        name,
+        f"{t_build:.1f}",
+        f"{mem:.0f}",
+        f"{recall:.3f}",
+        ms(statistics.median(times)),
+        ms(pct(times, 95)),
+        load_average(),
+    ]
+
+
 def recall_at(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
     hits = [len(set(f[:k]) & set(t[:k])) / k for f, t in zip(found, truth, strict=True)]
     return float(np.mean(hits))
@@ -375,17 +399,16 @@ def approx_rows(faiss, xb, xq, truth, count, role, kind, k, args) -> list[list[o
         hnsw.hnsw.efSearch = ef
         times, found = search_latency(hnsw, xq, max(k, 10))
         rows.append(
-            [
-                f"{count:,} {role}",
+            approx_row(
+                count,
+                role,
                 kind,
                 f"HNSW32 efSearch={ef}",
-                f"{t_build:.1f}",
-                f"{mem:.0f}",
-                f"{recall_at(found, truth):.3f}",
-                ms(statistics.median(times)),
-                ms(pct(times, 95)),
-                load_average(),
-            ]
+                t_build,
+                mem,
+                times,
+                recall_at(found, truth),
+            )
         )
     print(f"  faiss {count} {role} {kind}: HNSW built in {t_build:.1f}s", file=sys.stderr)
     del hnsw
@@ -406,17 +429,16 @@ def approx_rows(faiss, xb, xq, truth, count, role, kind, k, args) -> list[list[o
         ivf.nprobe = nprobe
         times, found = search_latency(ivf, xq, max(k, 10))
         rows.append(
-            [
-                f"{count:,} {role}",
+            approx_row(
+                count,
+                role,
                 kind,
                 f"IVF{nlist},Flat nprobe={nprobe}",
-                f"{t_build:.1f}",
-                f"{mem:.0f}",
-                f"{recall_at(found, truth):.3f}",
-                ms(statistics.median(times)),
-                ms(pct(times, 95)),
-                load_average(),
-            ]
+                t_build,
+                mem,
+                times,
+                recall_at(found, truth),
+            )
         )
     print(f"  faiss {count} {role} {kind}: IVF built in {t_build:.1f}s", file=sys.stderr)
     del ivf, quant

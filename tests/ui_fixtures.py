@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 from conftest import SEEDS, CountingEmbedder
 
 from askbrief import Settings, build_index
+from askbrief.ui import free_port, serving  # noqa: F401  (re-exported for tests)
 
 
 @dataclass
@@ -21,12 +21,6 @@ class LiveApp:
     url: str
     settings: Settings
     app: Any  # the gradio Blocks
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seeded_settings(root: Path, embedder: CountingEmbedder) -> Settings:
@@ -38,16 +32,9 @@ def seeded_settings(root: Path, embedder: CountingEmbedder) -> Settings:
     return settings
 
 
-@contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve(app: Any) -> contextlib.AbstractContextManager[str]:
     """launch() without blocking; the server is closed however the test ends."""
-    _, url, _ = app.launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True
-    )
-    try:
-        yield url
-    finally:
-        app.close()
+    return serving(app)
 
 
 @contextlib.contextmanager

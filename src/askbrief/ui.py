@@ -7,10 +7,12 @@ article (text, titles, metadata) goes through html.escape: articles are untruste
 """
 
 import argparse
+import contextlib
 import html
 import os
 import queue
 import re
+import socket
 import sys
 import tempfile
 import threading
@@ -95,6 +97,25 @@ class Backend:
         """Incremental update; readers keep the old generation until the new one is published."""
         with self.build_lock:
             return build_index(self.settings, self.embedder, progress=progress)
+
+
+def free_port(host: str = DEFAULT_HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(app: Any, host: str = DEFAULT_HOST, port: int | None = None) -> Iterator[str]:
+    """Serve `app` in this process without blocking (tests, benchmarks); yields its URL and
+    closes the server however the block ends."""
+    _, url, _ = app.launch(
+        prevent_thread_lock=True, server_name=host, server_port=port or free_port(host), quiet=True
+    )
+    try:
+        yield url
+    finally:
+        app.close()
 
 
 # --------------------------------------------------------------------------- HTML rendering
