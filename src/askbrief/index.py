@@ -29,7 +29,7 @@ from .ranking import (
     type_match,
 )
 from .records import Answer, Article
-from .store import Store, current_generation
+from .store import Store
 from .text import term_set, terms
 
 MAX_QUESTION_CHARS = 2000
@@ -59,9 +59,8 @@ class Index:
     @property
     def store(self) -> Store:
         with self._lock:
-            gen = current_generation(self.settings.index_dir)
-            if gen is not None and gen != self._store.generation and gen.is_dir():
-                # a broken new generation: keep answering from the one we have
+            if self._store.stale():
+                # a broken new version: keep answering from the one we have
                 with contextlib.suppress(AskbriefError):
                     self._store = Store(self.settings.index_dir)
             return self._store
@@ -137,7 +136,8 @@ class Index:
             empty_q = np.zeros(len(QUESTION_FEATURES))
             return Scored([], np.zeros((0, len(SENTENCE_FEATURES))), empty_q, 0.0)
         qset = list(dict.fromkeys(qterms))
-        idf = dict(zip(qset, _idf(store, qset), strict=True))
+        dfs, n_docs = store.term_counts(qset)
+        idf = {t: _idf(dfs[t], n_docs) for t in qset}
         sids = [c.sid for c in cands]
         dense = store.sentence_vectors(sids) @ qvec
         drank = {int(s): r for r, s in enumerate(dsids)}
@@ -175,13 +175,12 @@ class Index:
             for c, s in zip(cands, scores, strict=True)
         ]
         total_idf = sum(idf.values()) or 1.0
-        vocab = store.keywords.vocab_dict
         qfeats = np.array(
             [
                 float(scores.max()),
                 float(pscores[0]) if len(pscores) else 0.0,
                 float((feats[:, 4] + feats[:, 5]).max()),
-                sum(w for t, w in idf.items() if t not in vocab) / total_idf,
+                sum(w for t, w in idf.items() if dfs[t] == 0) / total_idf,
                 _name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
                 _agreement(pool, dsids, ksids),
             ]
@@ -281,47 +280,18 @@ def _name_cover(question: str, best: list[_Cand]) -> float:
     return len(wanted & found) / len(wanted)
 
 
-_ARTICLE_OF_DOC: dict[Path, tuple[np.ndarray, list[str]]] = {}
-
-
 def _article_cover(store: Store, idf: dict[str, float], articles: set[str]) -> dict[str, float]:
-    """Idf-weighted share of the question's terms that occur anywhere in each article, read
-    from the BM25 postings (which sentences hold a term) instead of re-tokenising articles."""
-    if store.generation not in _ARTICLE_OF_DOC:
-        by_sid = dict(store.db.execute("SELECT sid, article_id FROM sentences"))
-        names = sorted(set(by_sid.values()))
-        code = {a: i for i, a in enumerate(names)}
-        docs = np.array([code[by_sid[int(s)]] for s in store.keyword_ids], dtype=np.int32)
-        _ARTICLE_OF_DOC.clear()
-        _ARTICLE_OF_DOC[store.generation] = (docs, names)
-    docs, names = _ARTICLE_OF_DOC[store.generation]
-    code = {a: i for i, a in enumerate(names)}
-    wanted = np.array([code[a] for a in articles if a in code], dtype=np.int32)
+    """Idf-weighted share of the question's terms that occur anywhere in each article."""
     total = sum(idf.values()) or 1.0
-    cover = np.zeros(len(wanted))
-    indptr, indices = store.keywords.scores["indptr"], store.keywords.scores["indices"]
-    vocab = store.keywords.vocab_dict
-    for term, weight in idf.items():
-        v = vocab.get(term)
-        if v is None or v + 1 >= len(indptr):
-            continue
-        holding = np.unique(docs[indices[indptr[v] : indptr[v + 1]]])
-        cover += weight * np.isin(wanted, holding)
-    return {names[c]: float(x) / total for c, x in zip(wanted, cover, strict=True)}
+    holding = store.articles_holding(list(idf), articles)
+    return {a: sum(w for t, w in idf.items() if a in holding.get(t, ())) / total for a in articles}
 
 
-def _idf(store: Store, tokens: list[str]) -> list[float]:
-    """BM25 idf of each token over all sentences; a word the articles never use gets the
-    highest idf, as if it occurred in half a sentence."""
-    df_all = store.keywords.scores["indptr"]
-    vocab = store.keywords.vocab_dict
-    n = max(1, len(store.keyword_ids))
-    out = []
-    for t in tokens:
-        v = vocab.get(t)
-        df = int(df_all[v + 1] - df_all[v]) if v is not None and v + 1 < len(df_all) else 0
-        out.append(float(np.log((n - df + 0.5) / (df + 0.5) + 1.0)))
-    return out
+def _idf(df: int, n_docs: int) -> float:
+    """BM25 idf over all sentences; a word the articles never use gets the highest idf, as
+    if it occurred in half a sentence."""
+    n = max(1, n_docs)
+    return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
 
 
 def _agreement(pool: _Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:

@@ -37,8 +37,10 @@ from .store import (
     check_manifest,
     current_generation,
     file_digests,
+    fit_vector_index,
     fsync_path,
     generations,
+    new_vector_index,
     read_manifest,
     read_only_uri,
     verify_files,
@@ -187,9 +189,9 @@ def _build_into(
         db.commit()
     finally:
         db.close()
-    faiss.write_index(dense, str(tmp / DENSE))
+    faiss.write_index(fit_vector_index(dense), str(tmp / DENSE))
     pause_point("writing")
-    faiss.write_index(sentence_vecs, str(tmp / SENTENCE_VECS))
+    faiss.write_index(fit_vector_index(sentence_vecs), str(tmp / SENTENCE_VECS))
     _write_manifest(tmp, settings, counts)
     return BuildReport(
         added=len(added),
@@ -209,8 +211,7 @@ def _start_from(db: sqlite3.Connection, old_gen: Path | None, root: Path):  # ty
 
     if old_gen is None:
         db.executescript(SCHEMA)
-        dense = faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
-        return dense, faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM)), {}
+        return new_vector_index(), new_vector_index(), {}
     try:
         src = sqlite3.connect(read_only_uri(old_gen / META_DB), uri=True)
         try:

@@ -189,6 +189,8 @@ class Store:
     def _open(self, gen: Path) -> None:
         root = self.root
         self.generation = gen
+        self._article_of_doc: np.ndarray | None = None
+        self._article_names: list[str] = []
         self.manifest = read_manifest(gen)
         check_manifest(self.manifest, root)
         verify_files(gen, self.manifest)
@@ -245,6 +247,47 @@ class Store:
         top = top[np.argsort(-scores[top])]
         top = top[scores[top] > 0]
         return self.keyword_ids[top], scores[top].astype(np.float32)
+
+    def stale(self) -> bool:
+        """True when a build has published a newer generation than the one open here."""
+        gen = current_generation(self.root)
+        return gen is not None and gen != self.generation and gen.is_dir()
+
+    def term_counts(self, tokens: list[str]) -> tuple[dict[str, int], int]:
+        """How many sentences hold each keyword token, and how many sentences there are:
+        read from the BM25 postings, so no text is tokenised again."""
+        indptr = self.keywords.scores["indptr"]
+        vocab = self.keywords.vocab_dict
+        counts = {}
+        for t in tokens:
+            v = vocab.get(t)
+            counts[t] = (
+                int(indptr[v + 1] - indptr[v]) if v is not None and v + 1 < len(indptr) else 0
+            )
+        return counts, len(self.keyword_ids)
+
+    def articles_holding(self, tokens: list[str], articles: set[str]) -> dict[str, set[str]]:
+        """Which of `articles` use each token anywhere, from the BM25 postings."""
+        if self._article_of_doc is None:
+            by_sid = dict(self._rows("SELECT sid, article_id FROM sentences"))
+            self._article_names = sorted(set(by_sid.values()))
+            code = {a: i for i, a in enumerate(self._article_names)}
+            self._article_of_doc = np.array(
+                [code[by_sid[int(s)]] for s in self.keyword_ids], dtype=np.int32
+            )
+        names, docs = self._article_names, self._article_of_doc
+        code = {a: i for i, a in enumerate(names)}
+        wanted = np.array([code[a] for a in articles if a in code], dtype=np.int32)
+        indptr, indices = self.keywords.scores["indptr"], self.keywords.scores["indices"]
+        vocab = self.keywords.vocab_dict
+        out: dict[str, set[str]] = {}
+        for term in tokens:
+            v = vocab.get(term)
+            if v is None or v + 1 >= len(indptr):
+                continue
+            holding = np.unique(docs[indices[indptr[v] : indptr[v + 1]]])
+            out[term] = {names[c] for c in wanted[np.isin(wanted, holding)]}
+        return out
 
     def sentence_vectors(self, sids: list[int]) -> np.ndarray:
         return np.vstack([self.sentence_vecs.reconstruct(int(s)) for s in sids])
@@ -303,6 +346,20 @@ def _open_db(path: Path, root: Path) -> sqlite3.Connection:
             f"{root}: metadata database {path.name} is damaged ({err}); {FULL_HINT}"
         ) from None
     return db
+
+
+def new_vector_index():  # type: ignore[no-untyped-def]
+    """An empty FAISS index for passage or sentence vectors: exact inner-product search,
+    with our own int64 ids so rows can be removed when an article changes."""
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
+
+
+def fit_vector_index(index):  # type: ignore[no-untyped-def]
+    """The index to write after a build's adds and removes: the same one while exact search
+    is cheap; see README, "Performance", for the size where it switches."""
+    return index
 
 
 def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
