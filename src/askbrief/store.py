@@ -290,7 +290,7 @@ class Store:
         return out
 
     def sentence_vectors(self, sids: list[int]) -> np.ndarray:
-        return np.vstack([self.sentence_vecs.reconstruct(int(s)) for s in sids])
+        return self.sentence_vecs.reconstruct_batch(np.asarray(sids, dtype=np.int64))
 
     def sentence_rows(self, sids: list[int]) -> dict[int, tuple[str, int, int, int]]:
         """sid -> (article_id, idx, start, end)"""
@@ -348,6 +348,15 @@ def _open_db(path: Path, root: Path) -> sqlite3.Connection:
     return db
 
 
+# Exact search up to this many vectors (at 250k, one flat search takes ~15 ms on one core);
+# beyond, an inverted-file index with float16 codes: half the memory, and a search reads
+# only NPROBE of its lists. Chosen by benchmarks/speed.py (README, "Performance").
+IVF_MIN_VECTORS = 250_000
+IVF_MAX_LISTS = 4096
+IVF_TRAIN_PER_LIST = 40  # k-means sample per list: enough for stable centroids, fast on 2 cores
+NPROBE = 32
+
+
 def new_vector_index():  # type: ignore[no-untyped-def]
     """An empty FAISS index for passage or sentence vectors: exact inner-product search,
     with our own int64 ids so rows can be removed when an article changes."""
@@ -356,10 +365,78 @@ def new_vector_index():  # type: ignore[no-untyped-def]
     return faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
 
 
+def ivf_lists(n: int) -> int:
+    """Lists for n vectors: ~4 sqrt(n), the usual rule, capped so training stays quick (and
+    never more than k-means can train from the vectors there are)."""
+    return int(max(1, min(IVF_MAX_LISTS, 4 * round(n**0.5), n // 8)))
+
+
 def fit_vector_index(index):  # type: ignore[no-untyped-def]
-    """The index to write after a build's adds and removes: the same one while exact search
-    is cheap; see README, "Performance", for the size where it switches."""
-    return index
+    """The index to write after a build's adds and removes: the same one while its kind
+    still fits its size, else the same vectors and ids in the kind that does (flat below
+    IVF_MIN_VECTORS, IVF+float16 above; IVF re-trained when it has outgrown its lists)."""
+    import faiss
+
+    n = index.ntotal
+    is_ivf = isinstance(index, faiss.IndexIVF)
+    if n < IVF_MIN_VECTORS:
+        if not is_ivf:
+            return index
+        ids, vectors = _all_vectors(index)
+        flat = new_vector_index()
+        flat.add_with_ids(vectors, ids)
+        return flat
+    if is_ivf and index.nlist * 2 > ivf_lists(n):
+        return index
+    ids, vectors = _all_vectors(index)
+    nlist = ivf_lists(n)
+    ivf = faiss.index_factory(EMBEDDING_DIM, f"IVF{nlist},SQfp16", faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(0)
+    sample = rng.choice(n, size=min(n, nlist * IVF_TRAIN_PER_LIST), replace=False)
+    ivf.train(vectors[np.sort(sample)])
+    # a hash table from id to list position: reconstruct() by id, and remove_ids() later
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    for lo in range(0, n, 100_000):
+        ivf.add_with_ids(vectors[lo : lo + 100_000], ids[lo : lo + 100_000])
+    ivf.nprobe = NPROBE
+    return ivf
+
+
+def _all_vectors(index) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """(ids, vectors) of a flat IndexIDMap2 or an IVF index with a direct map."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        inv = index.invlists
+        parts = [
+            faiss.rev_swig_ptr(inv.get_ids(i), inv.list_size(i)).copy()
+            for i in range(index.nlist)
+            if inv.list_size(i)
+        ]
+        ids = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        vectors = (
+            np.vstack(
+                [
+                    index.reconstruct_batch(ids[lo : lo + 100_000])
+                    for lo in range(0, len(ids), 100_000)
+                ]
+            )
+            if len(ids)
+            else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        )
+        return ids.astype(np.int64), np.ascontiguousarray(vectors, dtype=np.float32)
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    vectors = index.index.reconstruct_n(0, index.ntotal)
+    return ids, np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def describe_vector_index(index) -> str:  # type: ignore[no-untyped-def]
+    """ "flat" or "IVF4096,SQfp16 nprobe=32": for the manifest and `askbrief stats`."""
+    import faiss
+
+    if isinstance(index, faiss.IndexIVF):
+        return f"IVF{index.nlist},SQfp16 nprobe={index.nprobe}"
+    return "flat"
 
 
 def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
