@@ -559,6 +559,222 @@ def bench_cold(tmp: Path) -> tuple[list[list[object]], list[list[object]]]:
     return rows, imports
 
 
+# ----------------------------------------------------------------------------- ask at scale
+
+
+def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
+    """An index of about `n_passages` passages made of copies of a real one: the same
+    articles, sentences and keyword statistics, under new ids, with each copy's vectors
+    moved by noise (cosine ~0.9 to the original) so no two are equal. Built the way
+    askbrief would store that many (store.fit_vector_index's kinds), without embedding."""
+    import sqlite3
+
+    import bm25s
+    import faiss
+    from bm25s.tokenization import Tokenized
+
+    from askbrief import store
+    from askbrief.config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING
+    from askbrief.text import keyword_tokens
+
+    if (out / "CURRENT").is_file():
+        return out
+    shutil.rmtree(out, ignore_errors=True)
+    gen = out / "gen-000001"
+    gen.mkdir(parents=True)
+    src = store.read_current(real_index)
+    src_db = sqlite3.connect(src / store.META_DB)
+    articles = src_db.execute("SELECT * FROM articles").fetchall()
+    sentences = src_db.execute("SELECT * FROM sentences ORDER BY sid").fetchall()
+    passages = src_db.execute("SELECT * FROM passages ORDER BY pid").fetchall()
+    copies = max(1, round(n_passages / len(passages)))
+    pid_step = max(p[0] for p in passages) + 1
+    sid_step = max(s[0] for s in sentences) + 1
+    db = sqlite3.connect(gen / store.META_DB)
+    db.executescript(store.SCHEMA)
+    for c in range(copies):
+        db.executemany(
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(f"{a[0]}~{c}", *a[1:]) for a in articles],
+        )
+        db.executemany(
+            "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
+            [(s[0] + c * sid_step, f"{s[1]}~{c}", *s[2:]) for s in sentences],
+        )
+        db.executemany(
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)",
+            [(p[0] + c * pid_step, f"{p[1]}~{c}", *p[2:]) for p in passages],
+        )
+    db.commit()
+    counts = {
+        t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("articles", "passages", "sentences")
+    }
+    db.close()
+
+    rng = np.random.default_rng(0)
+    for name, step in ((store.DENSE, pid_step), (store.SENTENCE_VECS, sid_step)):
+        ids, vecs = store._all_vectors(faiss.read_index(str(src / name)))
+        n = len(ids) * copies
+
+        if n < store.IVF_MIN_VECTORS:
+            index = store.new_vector_index()
+        else:
+            per_copy = max(1, store.ivf_lists(n) * store.IVF_TRAIN_PER_LIST // copies + 1)
+            sample = np.vstack(
+                [
+                    moved(vecs, c, rng)[
+                        rng.choice(len(ids), min(per_copy, len(ids)), replace=False)
+                    ]
+                    for c in range(min(copies, 64))
+                ]
+            )
+            index = store.new_ivf_index(sample, n)
+        for c in range(copies):
+            index.add_with_ids(moved(vecs, c, rng), ids + c * step)
+        faiss.write_index(index, str(gen / name))
+        del index
+
+    sids = [s[0] for s in sentences]
+    texts = {a[0]: a[2] for a in articles}
+    tokens = keyword_tokens([texts[s[1]][s[3] : s[4]] for s in sentences])
+    vocab: dict[str, int] = {}
+    token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
+    retriever = bm25s.BM25()
+    retriever.index(Tokenized(ids=token_ids * copies, vocab=vocab), show_progress=False)
+    retriever.save(str(gen / store.KEYWORDS))
+    np.save(
+        gen / store.KEYWORD_IDS,
+        np.concatenate([np.array(sids, dtype=np.int64) + c * sid_step for c in range(copies)]),
+    )
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": MODEL_ID,
+        "dim": EMBEDDING_DIM,
+        "token_encoding": TOKEN_ENCODING,
+        **{k: store.read_manifest(src)[k] for k in ("max_tokens", "overlap_sentences")},
+        **counts,
+        "files": store.file_digests(gen),
+    }
+    (gen / store.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (out / "CURRENT").write_text("gen-000001\n", encoding="utf-8")
+    return out
+
+
+def moved(vecs: np.ndarray, copy: int, rng: np.random.Generator) -> np.ndarray:
+    """Copy 0 is the real vectors; the others are moved by noise of norm ~0.5."""
+    if copy == 0:
+        return vecs.copy()
+    out = vecs + rng.standard_normal(vecs.shape, dtype=np.float32) * (0.5 / np.sqrt(DIM))
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def ask_child(index_dir: Path, repeats: int) -> None:
+    """In a fresh process: open the index, ask, print one JSON line (times and peak RSS)."""
+    import askbrief
+
+    t = time.perf_counter()
+    from askbrief.embedding import Embedder
+
+    idx = askbrief.open_index(index_dir, embedder=Embedder())
+    store = idx.store
+    opened = time.perf_counter() - t
+    spent = {"embed": 0.0, "search": 0.0}
+
+    def timed(fn: Callable, key: str) -> Callable:  # type: ignore[type-arg]
+        def wrapper(*a, **k):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[key] += time.perf_counter() - t
+
+        return wrapper
+
+    idx.embedder.embed = timed(idx.embedder.embed, "embed")  # type: ignore[method-assign]
+    for name in ("search", "search_sentences", "search_keywords"):
+        setattr(store, name, timed(getattr(store, name), "search"))
+    t = time.perf_counter()
+    idx.ask(QUESTIONS[0])
+    first = time.perf_counter() - t
+    out: dict[str, list[float]] = {"embed": [], "search": [], "rest": [], "total": []}
+    for _ in range(repeats):
+        for q in QUESTIONS:
+            spent["embed"] = spent["search"] = 0.0
+            t = time.perf_counter()
+            idx.ask(q)
+            total = time.perf_counter() - t
+            out["total"].append(total)
+            out["embed"].append(spent["embed"])
+            out["search"].append(spent["search"])
+            out["rest"].append(total - spent["embed"] - spent["search"])
+    m = store.manifest
+    print(
+        json.dumps(
+            {
+                "passages": m["passages"],
+                "sentences": m["sentences"],
+                "open": opened,
+                "first": first,
+                "times": out,
+                "rss_mb": peak_rss_mb(),
+                "kinds": [store_kind(store.dense), store_kind(store.sentence_vecs)],
+            }
+        )
+    )
+
+
+def store_kind(index) -> str:  # type: ignore[no-untyped-def]
+    from askbrief.store import describe_vector_index
+
+    return describe_vector_index(index)
+
+
+def bench_scale(real_index: Path, sizes: list[int], repeats: int) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for n in sizes:
+        target = real_index if n == 0 else CACHE / f"scale-{n}"
+        if n:
+            t = time.perf_counter()
+            built = (target / "CURRENT").is_file()
+            tile_index(real_index, n, target)
+            if not built:
+                print(
+                    f"  built a {n}-passage index in {time.perf_counter() - t:.0f}s",
+                    file=sys.stderr,
+                )
+        load = load_average()
+        proc = subprocess.run(
+            [PYTHON, __file__, "--ask-child", str(target), "--repeats", str(repeats)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        times = r["times"]
+        where = f"{r['passages']:,} passages / {r['sentences']:,} sentences"
+        kinds = " + ".join(r["kinds"])
+        for stage, key in (
+            ("embed question", "embed"),
+            ("search (FAISS x2 + BM25)", "search"),
+            ("candidates + ranking + quotes", "rest"),
+            ("ask() total", "total"),
+        ):
+            rows.append(
+                [
+                    where,
+                    kinds if key == "total" else "",
+                    stage,
+                    ms(statistics.median(times[key])),
+                    ms(pct(times[key], 95)),
+                    f"{r['rss_mb'] / 1024:.2f}" if key == "total" else "",
+                    f"{r['open']:.1f} / {r['first']:.1f}" if key == "total" else "",
+                    load,
+                ]
+            )
+    return rows
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -567,7 +783,8 @@ def main() -> None:
     parser.add_argument("--articles", type=Path, default=DEV_ARTICLES)
     parser.add_argument("--large", action="store_true", help="also ~10k real passages")
     parser.add_argument("--huge", action="store_true", help="also 1M synthetic passages")
-    parser.add_argument("--only", default="indexing,ask,faiss,cold")
+    parser.add_argument("--only", default="indexing,ask,scale,faiss,cold")
+    parser.add_argument("--ask-child", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--ask-index",
         type=Path,
@@ -593,6 +810,9 @@ def main() -> None:
     args = parser.parse_args()
     only = set(args.only.split(","))
     sys.path.insert(0, str(ROOT / "src"))
+    if args.ask_child is not None:
+        ask_child(args.ask_child, args.repeats)
+        return
     print(
         f"# askbrief speed  ({time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, "
         f"{os.cpu_count()} CPUs, load average at start {load_average()})"
@@ -630,6 +850,24 @@ def main() -> None:
         rows = bench_ask(real_index, embedder, args.repeats)
         table("ask() latency, model loaded (ms)", ["index", "stage", "median", "p95", "n"], rows)
         print(f"\npeak RSS so far (model, indexing, real index, ask): {peak_rss_mb():.0f} MB")
+    if "scale" in only and real_index is not None:
+        sizes = [0, 100_000] + ([1_000_000] if args.huge else [])
+        rows = bench_scale(real_index, sizes, args.repeats)
+        table(
+            "ask() at scale: real index, then copies of it with moved vectors; each size in a "
+            "fresh process (ms; peak RSS of that process; open / first ask in s)",
+            [
+                "index",
+                "vector indexes",
+                "stage",
+                "median",
+                "p95",
+                "peak GiB",
+                "open / 1st s",
+                "load avg",
+            ],
+            rows,
+        )
     seeds = None
     if real_index is not None:
         import faiss

@@ -133,13 +133,20 @@ def check_manifest(manifest: dict[str, Any], where: Path) -> None:
         )
 
 
+# Files above this size are checked by size only: hashing gigabytes on every open would
+# cost seconds per start at a million passages; the loaders still refuse a garbled file.
+HASH_MAX_BYTES = 256 * 2**20
+
+
 def file_digests(gen: Path) -> dict[str, dict[str, Any]]:
     """Size and sha256 of every file of a generation but the manifest, which records them."""
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST):
-        with open(path, "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        out[path.relative_to(gen).as_posix()] = {"bytes": path.stat().st_size, "sha256": digest}
+        entry: dict[str, Any] = {"bytes": path.stat().st_size}
+        if entry["bytes"] <= HASH_MAX_BYTES:
+            with open(path, "rb") as fh:
+                entry["sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
+        out[path.relative_to(gen).as_posix()] = entry
     return out
 
 
@@ -164,6 +171,8 @@ def _verify_file(gen: Path, name: str, want: Any) -> None:
         raise IndexMismatchError(f"{path} is missing; {FULL_HINT}") from None
     if not isinstance(want, dict) or size != want.get("bytes"):
         raise IndexMismatchError(f"{path} is damaged (truncated or resized); {FULL_HINT}")
+    if "sha256" not in want and size > HASH_MAX_BYTES:
+        return
     with open(path, "rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     if digest != want.get("sha256"):
@@ -389,15 +398,24 @@ def fit_vector_index(index):  # type: ignore[no-untyped-def]
     if is_ivf and index.nlist * 2 > ivf_lists(n):
         return index
     ids, vectors = _all_vectors(index)
-    nlist = ivf_lists(n)
-    ivf = faiss.index_factory(EMBEDDING_DIM, f"IVF{nlist},SQfp16", faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(0)
-    sample = rng.choice(n, size=min(n, nlist * IVF_TRAIN_PER_LIST), replace=False)
-    ivf.train(vectors[np.sort(sample)])
-    # a hash table from id to list position: reconstruct() by id, and remove_ids() later
-    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    sample = rng.choice(n, size=min(n, ivf_lists(n) * IVF_TRAIN_PER_LIST), replace=False)
+    ivf = new_ivf_index(vectors[np.sort(sample)], n)
     for lo in range(0, n, 100_000):
         ivf.add_with_ids(vectors[lo : lo + 100_000], ids[lo : lo + 100_000])
+    return ivf
+
+
+def new_ivf_index(sample: np.ndarray, n: int):  # type: ignore[no-untyped-def]
+    """An empty IVF + float16 index for about n vectors, its lists trained on `sample`."""
+    import faiss
+
+    ivf = faiss.index_factory(
+        EMBEDDING_DIM, f"IVF{ivf_lists(n)},SQfp16", faiss.METRIC_INNER_PRODUCT
+    )
+    ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
+    # a hash table from id to list position: reconstruct() by id, and remove_ids() later
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
     ivf.nprobe = NPROBE
     return ivf
 
