@@ -22,6 +22,10 @@ FORMAT_VERSION = 2
 class Settings:
     articles_dir: Path = Path("seeds")
     index_dir: Path = Path("index")
+    # Where the index lives when it is not the FAISS folder index_dir: a path ending in .db
+    # (Milvus Lite, embedded) or http(s)://host:19530[/prefix] (a Milvus server or cluster).
+    # A plain folder given here is the same as index_dir. "" = index_dir.
+    store: str = ""
     # Passages: whole sentences packed up to this many tiktoken tokens. MiniLM reads at most
     # 256 word pieces, and cl100k tokens run ~10-20% fewer than word pieces on news English,
     # so 160 leaves headroom for the prepended title while keeping passages focused.
@@ -44,10 +48,23 @@ class Settings:
             if env is not None and env != "":
                 values[f.name] = _coerce(f.name, env, type(getattr(cls(), f.name)))
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if overrides.get("index_dir") is not None and overrides.get("store") is None:
+            values["store"] = ""  # an explicit index folder beats ASKBRIEF_STORE
         for key in ("articles_dir", "index_dir"):
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
+        store = str(values.get("store") or "")
+        if store:
+            from .stores import parse_store
+
+            if parse_store(store).kind == "faiss":  # a folder: one name for it, index_dir
+                values["index_dir"], values["store"] = Path(store), ""
         return replace(cls(), **values)
+
+    @property
+    def store_uri(self) -> str:
+        """The index location as the user would type it: a folder, a .db path or a URL."""
+        return self.store or str(self.index_dir)
 
 
 def _coerce(name: str, raw: str, kind: type) -> object:

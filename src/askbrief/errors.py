@@ -15,3 +15,8 @@ class IndexMismatchError(AskbriefError):
 
 class ArticleError(AskbriefError):
     """One article file (or line) could not be read; indexing skips it with a warning."""
+
+
+class StoreError(AskbriefError):
+    """The store cannot be used at all: a malformed --store URI, an unreachable server, a
+    Milvus Lite file held by another process."""

@@ -30,6 +30,7 @@ from .ranking import (
 )
 from .records import Answer, Article
 from .store import Store
+from .stores import open_store
 from .text import term_set, terms
 
 MAX_QUESTION_CHARS = 2000
@@ -54,7 +55,7 @@ class Index:
         self.settings = settings
         self.embedder = embedder or Embedder()
         self._lock = threading.Lock()
-        self._store = Store(settings.index_dir)
+        self._store = open_store(settings)
 
     @property
     def store(self) -> Store:
@@ -62,7 +63,7 @@ class Index:
             if self._store.stale():
                 # a broken new version: keep answering from the one we have
                 with contextlib.suppress(AskbriefError):
-                    self._store = Store(self.settings.index_dir)
+                    self._store = open_store(self.settings)
             return self._store
 
     def stats(self) -> dict[str, Any]:
@@ -76,7 +77,7 @@ class Index:
             "max_tokens",
             "overlap_sentences",
         )
-        return {"index": str(self.settings.index_dir), **{k: m.get(k) for k in keys}}
+        return {"index": self.settings.store_uri, **{k: m.get(k) for k in keys}}
 
     def article(self, article_id: str) -> Article:
         found = self.store.article(article_id)

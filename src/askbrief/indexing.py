@@ -1,4 +1,10 @@
-"""Build or update the index: embed only articles that are new or changed (by content hash)."""
+"""Build or update the index: embed only articles that are new or changed (by content hash).
+
+The steps every store shares live here: hashing articles, deciding what changed, chunking,
+turning passages into embedding jobs and embedding them (in this process or in workers).
+The FAISS store's generations are written here too; the Milvus store's writer is
+milvus_build.py, called from `build_index` when the store is a .db path or a server.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +52,9 @@ from .store import (
     read_only_uri,
     verify_files,
 )
+from .stores import location
 from .text import keyword_tokens
+from .workers import Encoder
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 LOCK = ".lock"
@@ -66,23 +75,17 @@ def build_index(
     progress: Progress | None = None,
     show_progress: bool = False,
     on_wait: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> BuildReport:
-    """Index `settings.articles_dir` into `settings.index_dir`, incrementally unless `full`."""
-    from filelock import FileLock, Timeout
-
+    """Index `settings.articles_dir` into the store `settings.store_uri` names, incrementally
+    unless `full`; `workers` processes embed in parallel."""
     t0 = time.perf_counter()
-    folder, root = settings.articles_dir, settings.index_dir
+    folder, where = settings.articles_dir, location(settings)
     if not folder.is_dir():
         raise AskbriefError(f"{folder}: no such folder; put articles there or pass --articles DIR")
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / LOCK))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait:
-            on_wait(f"another askbrief index is updating {root}/; waiting for it to finish")
-        lock.acquire()
-    try:
+    if workers < 1:
+        raise AskbriefError("workers must be at least 1")
+    with _build_lock(settings, on_wait):
         pause_point("locked")
         # Read only now: a build that waited for another sees the folder as it is now.
         found = read_folder(folder)
@@ -90,9 +93,45 @@ def build_index(
             raise AskbriefError(
                 f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
             )
-        return _build_locked(
-            found.articles, found.warnings, settings, embedder, full, progress, show_progress, t0
-        )
+        with Encoder(embedder or Embedder(), workers) as encoder:
+            job = BuildJob(
+                found.articles, found.warnings, settings, encoder, progress, show_progress
+            )
+            if where.is_milvus:
+                from .milvus_build import build_milvus
+
+                report = build_milvus(job, where, full)
+            else:
+                report = _build_locked(job, full)
+    return replace(report, seconds=time.perf_counter() - t0)
+
+
+@contextmanager
+def _build_lock(settings: Settings, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+    """One build at a time: a lock file in the FAISS folder, or beside a Milvus Lite .db.
+    A Milvus server has no file to lock; its writer checks at publish time instead that no
+    other build started meanwhile (milvus_build.py)."""
+    from filelock import FileLock, Timeout
+
+    where = location(settings)
+    if where.path is None:
+        yield
+        return
+    if where.is_milvus:
+        where.path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = where.path.with_name(where.path.name + LOCK)
+    else:
+        where.path.mkdir(parents=True, exist_ok=True)
+        lock_path = where.path / LOCK
+    lock = FileLock(str(lock_path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait:
+            on_wait(f"another askbrief index is updating {where.uri}; waiting for it to finish")
+        lock.acquire()
+    try:
+        yield
     finally:
         lock.release()
 
@@ -112,34 +151,35 @@ def pause_point(phase: str) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})
 
 
-def _build_locked(
-    articles: list[Article],
-    warnings: list[str],
-    settings: Settings,
-    embedder: Embedder | None,
-    full: bool,
-    progress: Progress | None,
-    show_progress: bool,
-    t0: float,
-) -> BuildReport:
+@dataclass(frozen=True)
+class BuildJob:
+    """What one build works on, whichever store it writes."""
+
+    articles: list[Article]
+    warnings: list[str]
+    settings: Settings
+    encoder: Encoder
+    progress: Progress | None
+    show_progress: bool
+
+
+def _build_locked(job: BuildJob, full: bool) -> BuildReport:
     """Build a new generation in a scratch folder, then publish it; on any failure the
     scratch folder goes and CURRENT still names the previous generation."""
-    root = settings.index_dir
+    root = job.settings.index_dir
     _remove_scratch(root)
     old_gen = None if full else current_generation(root)
     if old_gen is not None:
-        _check_reusable(old_gen, settings, root)
+        _check_reusable(old_gen, job.settings, root)
     tmp = root / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
-        report = _build_into(
-            tmp, old_gen, articles, warnings, settings, embedder, progress, show_progress
-        )
+        report = _build_into(tmp, old_gen, job)
         _publish(root, tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return replace(report, seconds=time.perf_counter() - t0)
+    return report
 
 
 def _remove_scratch(root: Path) -> None:
@@ -151,36 +191,20 @@ def _remove_scratch(root: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _build_into(
-    tmp: Path,
-    old_gen: Path | None,
-    articles: list[Article],
-    warnings: list[str],
-    settings: Settings,
-    embedder: Embedder | None,
-    progress: Progress | None,
-    show_progress: bool,
-) -> BuildReport:
+def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob) -> BuildReport:
     """Write a whole generation into `tmp`: a copy of `old_gen` (if any) updated with the
     articles that are new or changed, or everything from scratch."""
     import faiss
 
     db = sqlite3.connect(tmp / META_DB)
     try:
-        dense, sentence_vecs, old_hashes = _start_from(db, old_gen, settings.index_dir)
-        hashes = {a.id: article_hash(a) for a in articles}
-        todo = [a for a in articles if old_hashes.get(a.id) != hashes[a.id]]
-        chunked, failed = _chunk_all(todo, settings)
-        if failed:
-            articles = [a for a in articles if a.id not in failed]
-            hashes = {a.id: hashes[a.id] for a in articles}
-            warnings = [*warnings, *failed.values()]
-        removed = [i for i in old_hashes if i not in hashes]
-        changed = [a for a in articles if old_hashes.get(a.id) not in (None, hashes[a.id])]
-        added = [a for a in articles if a.id not in old_hashes]
-        _drop(db, dense, sentence_vecs, removed + [a.id for a in changed])
-        jobs = _add_articles(db, [(a, chunked[a.id]) for a in changed + added], hashes)
-        _embed_into(dense, sentence_vecs, jobs, embedder or Embedder(), progress, show_progress)
+        dense, sentence_vecs, old_hashes = _start_from(db, old_gen, job.settings.index_dir)
+        plan = plan_changes(job.articles, job.warnings, old_hashes, job.settings)
+        _drop(db, dense, sentence_vecs, plan.removed + [a.id for a in plan.changed])
+        jobs = _add_articles(db, plan.to_embed(), plan.hashes)
+        vectors = embed_jobs(jobs, job.encoder, job.progress, job.show_progress)
+        dense.add_with_ids(vectors.passages, vectors.pids)
+        sentence_vecs.add_with_ids(vectors.sentences, vectors.sids)
         _write_keywords(db, tmp)
         counts = {
             table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -192,16 +216,62 @@ def _build_into(
     faiss.write_index(fit_vector_index(dense), str(tmp / DENSE))
     pause_point("writing")
     faiss.write_index(fit_vector_index(sentence_vecs), str(tmp / SENTENCE_VECS))
-    _write_manifest(tmp, settings, counts)
-    return BuildReport(
-        added=len(added),
-        updated=len(changed),
-        removed=len(removed),
-        unchanged=len(articles) - len(changed) - len(added),
-        passages_embedded=len(jobs),
-        articles=counts["articles"],
-        passages=counts["passages"],
-        warnings=tuple(warnings),
+    _write_manifest(tmp, job.settings, counts)
+    return plan.report(len(jobs), counts["articles"], counts["passages"])
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build does: which articles go, which are embedded again, which are new."""
+
+    articles: list[Article]  # every article the index will hold
+    hashes: dict[str, str]  # article id -> content hash, for those
+    chunked: dict[str, Chunked]  # sentences and passages of changed and added articles
+    removed: list[str]  # ids of articles no longer in the folder
+    changed: list[Article]
+    added: list[Article]
+    warnings: list[str]
+
+    def to_embed(self) -> list[tuple[Article, Chunked]]:
+        return [(a, self.chunked[a.id]) for a in self.changed + self.added]
+
+    def report(self, embedded: int, articles: int, passages: int) -> BuildReport:
+        return BuildReport(
+            added=len(self.added),
+            updated=len(self.changed),
+            removed=len(self.removed),
+            unchanged=len(self.articles) - len(self.changed) - len(self.added),
+            passages_embedded=embedded,
+            articles=articles,
+            passages=passages,
+            warnings=tuple(self.warnings),
+        )
+
+
+def plan_changes(
+    articles: list[Article],
+    warnings: list[str],
+    old_hashes: dict[str, str],
+    settings: Settings,
+) -> Plan:
+    """Compare the folder with the hashes the store holds; chunk what must be embedded. An
+    article that cannot be chunked is a warning and stays out (or keeps its old version out:
+    it is treated as removed)."""
+    hashes = {a.id: article_hash(a) for a in articles}
+    todo = [a for a in articles if old_hashes.get(a.id) != hashes[a.id]]
+    chunked, failed = _chunk_all(todo, settings)
+    if failed:
+        articles = [a for a in articles if a.id not in failed]
+        hashes = {a.id: hashes[a.id] for a in articles}
+        warnings = [*warnings, *failed.values()]
+    return Plan(
+        articles=articles,
+        hashes=hashes,
+        chunked=chunked,
+        removed=[i for i in old_hashes if i not in hashes],
+        changed=[a for a in articles if old_hashes.get(a.id) not in (None, hashes[a.id])],
+        added=[a for a in articles if a.id not in old_hashes],
+        warnings=list(warnings),
     )
 
 
@@ -287,8 +357,8 @@ def _check_reusable(gen: Path, settings: Settings, root: Path) -> None:
             )
 
 
-@dataclass
-class _Job:
+@dataclass(frozen=True)
+class Job:
     """One passage to embed: its text (title first) and where its sentences sit in it."""
 
     pid: int
@@ -296,12 +366,28 @@ class _Job:
     sentences: list[tuple[int, int, int]]  # (sid, start, end) within `text`
 
 
+def passage_jobs(article: Article, chunks: Chunked, sids: list[int], pids: list[int]) -> list[Job]:
+    """One job per passage of an article, given the ids its store chose for its sentences
+    and passages. The title is prepended for the embedding only: it tells the model what a
+    passage deep inside an article is about. Quotes never include it."""
+    head = f"{article.title}\n\n"
+    jobs = []
+    for pid, (first, last, span) in zip(pids, chunks.passages, strict=True):
+        shift = len(head) - span.start
+        inside = [
+            (sids[i], chunks.sentences[i].start + shift, chunks.sentences[i].end + shift)
+            for i in range(first, last + 1)
+        ]
+        jobs.append(Job(pid, head + article.text[span.start : span.end], inside))
+    return jobs
+
+
 def _add_articles(
     db: sqlite3.Connection, articles: list[tuple[Article, Chunked]], hashes: dict[str, str]
-) -> list[_Job]:
+) -> list[Job]:
     next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
     next_sid = (db.execute("SELECT max(sid) FROM sentences").fetchone()[0] or 0) + 1
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     for article, chunks in articles:
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -326,52 +412,71 @@ def _add_articles(
                 for i, (sid, s) in enumerate(zip(sids, chunks.sentences, strict=True))
             ],
         )
-        # The title is prepended for the embedding only: it tells the model what a passage
-        # deep inside an article is about. Quotes never include it.
-        head = f"{article.title}\n\n"
-        for first, last, span in chunks.passages:
-            db.execute(
-                "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)",
-                (next_pid, article.id, first, last, span.start, span.end),
-            )
-            shift = len(head) - span.start
-            inside = [
-                (sids[i], chunks.sentences[i].start + shift, chunks.sentences[i].end + shift)
-                for i in range(first, last + 1)
-            ]
-            jobs.append(_Job(next_pid, head + article.text[span.start : span.end], inside))
-            next_pid += 1
+        pids = list(range(next_pid, next_pid + len(chunks.passages)))
+        next_pid += len(pids)
+        db.executemany(
+            "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (pid, article.id, first, last, span.start, span.end)
+                for pid, (first, last, span) in zip(pids, chunks.passages, strict=True)
+            ],
+        )
+        jobs.extend(passage_jobs(article, chunks, sids, pids))
     return jobs
 
 
-def _embed_into(dense, sentence_vecs, jobs, embedder, progress, show_progress) -> None:  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class Vectors:
+    """Embedded jobs: passage vectors in job order, and one vector per sentence."""
+
+    pids: np.ndarray  # int64
+    passages: np.ndarray  # (len(pids), dim) float32
+    sids: np.ndarray  # int64, ascending
+    sentences: np.ndarray  # (len(sids), dim) float32, normalised
+
+
+def embed_jobs(
+    jobs: list[Job],
+    encoder: Encoder,
+    progress: Progress | None,
+    show_progress: bool,
+    done: int = 0,
+    total: int | None = None,
+) -> Vectors:
     """Embed passages in length-sorted batches (little padding); average each sentence's
-    contextual vectors over the passages that hold it (overlap puts some in two)."""
+    contextual vectors over the passages that hold it (overlap puts some in two). `done` and
+    `total` place these jobs in a longer run, for progress."""
+    total = len(jobs) if total is None else total
     if not jobs:
-        return
+        empty = np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return Vectors(np.zeros(0, dtype=np.int64), empty, np.zeros(0, dtype=np.int64), empty)
     bar = None
-    if show_progress and len(jobs) > embedder.batch_size * 4:
+    if show_progress and total > encoder.batch_size * 4:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(jobs), unit="passage", desc="embedding", file=sys.stderr)
-    sums: dict[int, np.ndarray] = {}
+        bar = tqdm(total=total, initial=done, unit="passage", desc="embedding", file=sys.stderr)
     order = sorted(jobs, key=lambda j: len(j.text))
-    for lo in range(0, len(order), embedder.batch_size):
-        batch = order[lo : lo + embedder.batch_size]
-        vectors, spans = embedder.embed_passages(
-            [j.text for j in batch], [[(a, b) for _, a, b in j.sentences] for j in batch]
-        )
-        dense.add_with_ids(vectors, np.array([j.pid for j in batch], dtype=np.int64))
+    batches = [
+        order[lo : lo + encoder.batch_size] for lo in range(0, len(order), encoder.batch_size)
+    ]
+    sums: dict[int, np.ndarray] = {}
+    pvecs: list[np.ndarray] = []
+    results = encoder.passages(
+        ([j.text for j in b], [[(a, z) for _, a, z in j.sentences] for j in b]) for b in batches
+    )
+    for n, (batch, (vectors, spans)) in enumerate(zip(batches, results, strict=True)):
+        pvecs.append(vectors)
         for job, vecs in zip(batch, spans, strict=True):
             for (sid, _, _), vec in zip(job.sentences, vecs, strict=True):
                 if vec is not None:
                     sums[sid] = sums[sid] + vec if sid in sums else vec
-        if lo == 0:
+        if n == 0 and done == 0:
             pause_point("embedding")
+        done += len(batch)
         if bar is not None:
             bar.update(len(batch))
         if progress is not None:
-            progress(min(lo + len(batch), len(order)), len(order))
+            progress(done, total)
     if bar is not None:
         bar.close()
     # Sentences cut off by the model's 256-token limit in every passage: embed them alone.
@@ -380,12 +485,17 @@ def _embed_into(dense, sentence_vecs, jobs, embedder, progress, show_progress) -
     ]
     missing = list(dict(missing).items())
     if missing:
-        vecs = embedder.embed([t for _, t in missing])
+        vecs = encoder.texts([t for _, t in missing])
         sums.update({sid: v for (sid, _), v in zip(missing, vecs, strict=True)})
     sids = np.array(sorted(sums), dtype=np.int64)
     mat = np.vstack([sums[s] for s in sids]).astype(np.float32)
     mat /= np.linalg.norm(mat, axis=1, keepdims=True)
-    sentence_vecs.add_with_ids(mat, sids)
+    return Vectors(
+        np.array([j.pid for j in order], dtype=np.int64),
+        np.ascontiguousarray(np.vstack(pvecs), dtype=np.float32),
+        sids,
+        mat,
+    )
 
 
 def _write_keywords(db: sqlite3.Connection, tmp: Path) -> None:
