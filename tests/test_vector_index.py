@@ -30,7 +30,7 @@ def test_switches_kind_by_size_and_keeps_every_vector(monkeypatch) -> None:
     flat.add_with_ids(vectors[2_000:], ids[2_000:])
     ivf = store.fit_vector_index(flat)
     assert isinstance(ivf, faiss.IndexIVF) and ivf.ntotal == 5_000
-    assert store.describe_vector_index(ivf) == f"IVF{store.ivf_lists(5_000)},SQfp16 nprobe=32"
+    assert store.describe_vector_index(ivf) == f"IVF{store.ivf_lists(5_000)},SQfp16 nprobe=128"
     # float16 codes: each vector comes back within rounding, under its own id
     back = ivf.reconstruct_batch(ids[[0, 1234, 4999]])
     assert np.abs(back - vectors[[0, 1234, 4999]]).max() < 1e-3

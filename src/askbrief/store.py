@@ -198,8 +198,6 @@ class Store:
     def _open(self, gen: Path) -> None:
         root = self.root
         self.generation = gen
-        self._article_of_doc: np.ndarray | None = None
-        self._article_names: list[str] = []
         self.manifest = read_manifest(gen)
         check_manifest(self.manifest, root)
         verify_files(gen, self.manifest)
@@ -207,7 +205,11 @@ class Store:
         try:
             self.dense = _read_faiss(gen / DENSE, root)
             self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
+            for index in (self.dense, self.sentence_vecs):
+                if hasattr(index, "nprobe"):  # set when read: a new setting needs no rebuild
+                    index.nprobe = NPROBE
             self.keywords, self.keyword_ids = _read_bm25(gen, root)
+            self._max_sid = int(self.keyword_ids.max()) if len(self.keyword_ids) else 0
             n_passages = self._one("SELECT count(*) FROM passages")[0]
         except IndexMismatchError:
             self.db.close()
@@ -276,17 +278,20 @@ class Store:
         return counts, len(self.keyword_ids)
 
     def articles_holding(self, tokens: list[str], articles: set[str]) -> dict[str, set[str]]:
-        """Which of `articles` use each token anywhere, from the BM25 postings."""
-        if self._article_of_doc is None:
-            by_sid = dict(self._rows("SELECT sid, article_id FROM sentences"))
-            self._article_names = sorted(set(by_sid.values()))
-            code = {a: i for i, a in enumerate(self._article_names)}
-            self._article_of_doc = np.array(
-                [code[by_sid[int(s)]] for s in self.keyword_ids], dtype=np.int32
-            )
-        names, docs = self._article_names, self._article_of_doc
+        """Which of `articles` use each token anywhere, from the BM25 postings: one gather
+        per token over an array marking the articles' sentences, so the cost follows the
+        postings' length and nothing is held between questions."""
+        names = sorted(articles)
+        if not names:
+            return {}
+        marks = ",".join("?" * len(names))
+        rows = self._rows(
+            f"SELECT sid, article_id FROM sentences WHERE article_id IN ({marks})", names
+        )
         code = {a: i for i, a in enumerate(names)}
-        wanted = np.array([code[a] for a in articles if a in code], dtype=np.int32)
+        owner = np.full(self._max_sid + 1, -1, dtype=np.int32)
+        for sid, article_id in rows:
+            owner[sid] = code[article_id]
         indptr, indices = self.keywords.scores["indptr"], self.keywords.scores["indices"]
         vocab = self.keywords.vocab_dict
         out: dict[str, set[str]] = {}
@@ -294,8 +299,8 @@ class Store:
             v = vocab.get(term)
             if v is None or v + 1 >= len(indptr):
                 continue
-            holding = np.unique(docs[indices[indptr[v] : indptr[v + 1]]])
-            out[term] = {names[c] for c in wanted[np.isin(wanted, holding)]}
+            held = owner[self.keyword_ids[indices[indptr[v] : indptr[v + 1]]]]
+            out[term] = {names[c] for c in np.unique(held[held >= 0])}
         return out
 
     def sentence_vectors(self, sids: list[int]) -> np.ndarray:
@@ -363,7 +368,7 @@ def _open_db(path: Path, root: Path) -> sqlite3.Connection:
 IVF_MIN_VECTORS = 250_000
 IVF_MAX_LISTS = 4096
 IVF_TRAIN_PER_LIST = 40  # k-means sample per list: enough for stable centroids, fast on 2 cores
-NPROBE = 32
+NPROBE = 128  # recall@10 >= 0.985 against exhaustive search on real questions at 1M
 
 
 def new_vector_index():  # type: ignore[no-untyped-def]
@@ -449,7 +454,7 @@ def _all_vectors(index) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-unt
 
 
 def describe_vector_index(index) -> str:  # type: ignore[no-untyped-def]
-    """ "flat" or "IVF4096,SQfp16 nprobe=32": for the manifest and `askbrief stats`."""
+    """ "flat" or "IVF4096,SQfp16 nprobe=128": for the manifest and `askbrief stats`."""
     import faiss
 
     if isinstance(index, faiss.IndexIVF):
@@ -463,7 +468,9 @@ def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
     if not path.is_file():
         raise IndexMismatchError(f"{root}: FAISS index file {path.name} is missing; {FULL_HINT}")
     try:
-        return faiss.read_index(str(path))
+        # memory-mapped: opening is instant at any size, and several processes serving one
+        # index share its pages instead of each holding a copy
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
     except (RuntimeError, MemoryError):
         raise IndexMismatchError(
             f"{root}: FAISS index file {path.name} is damaged; {FULL_HINT}"
