@@ -13,13 +13,23 @@ from .config import Settings
 from .errors import AskbriefError
 from .records import Answer
 
-INDEX_OPT = click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Index folder [env ASKBRIEF_INDEX_DIR; default: index].",
-)
+
+def store_options(fn: Any) -> Any:
+    """--store URI, and --index DIR, its older name for a FAISS folder."""
+    fn = click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
+    )(fn)
+    return click.option(
+        "--store",
+        metavar="URI",
+        default=None,
+        help="Where the index lives: a folder (FAISS), a path ending in .db (Milvus Lite) "
+        "or http://host:19530[/prefix] (Milvus server) [env ASKBRIEF_STORE; default: index].",
+    )(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +46,7 @@ def cli() -> None:
     default=None,
     help="Folder of articles, read recursively [env ASKBRIEF_ARTICLES_DIR; default: seeds].",
 )
-@INDEX_OPT
+@store_options
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
 @click.option(
     "--max-tokens",
@@ -51,23 +61,34 @@ def cli() -> None:
     default=None,
     help="Sentences repeated between passages [default: 1].",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Processes that embed in parallel, each with its own model [env ASKBRIEF_WORKERS; "
+    "default: 1].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def index(
     articles_dir: Path | None,
+    store: str | None,
     index_dir: Path | None,
     full: bool,
     max_tokens: int | None,
     overlap_sentences: int | None,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Index the articles; only new or changed articles are embedded."""
     from .indexing import build_index
 
     settings = _settings(
+        store,
+        index_dir,
         articles_dir=articles_dir,
-        index_dir=index_dir,
         max_tokens=max_tokens,
         overlap_sentences=overlap_sentences,
+        workers=workers,
     )
     report = _run(
         lambda: build_index(
@@ -81,13 +102,13 @@ def index(
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{report.summary()} ({report.articles} articles, {report.passages} passages "
-        f"in {settings.index_dir}/, {report.seconds:.1f}s)"
+        f"in {_where(settings)}, {report.seconds:.1f}s)"
     )
 
 
 @cli.command()
 @click.argument("question", required=False)
-@INDEX_OPT
+@store_options
 @click.option(
     "--top-k",
     type=click.IntRange(1, 1000),
@@ -109,6 +130,7 @@ def index(
 )
 def query(
     question: str | None,
+    store: str | None,
     index_dir: Path | None,
     top_k: int | None,
     max_quotes: int | None,
@@ -120,13 +142,16 @@ def query(
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
-    settings = _settings(index_dir=index_dir, top_k=top_k, max_quotes=max_quotes)
+    settings = _settings(store, index_dir, top_k=top_k, max_quotes=max_quotes)
     idx = _run(lambda: Index(settings))
-    if batch is not None:
-        _batch(idx, batch)
-        return
-    answer = _run(lambda: idx.ask(question or ""))
-    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
+    try:
+        if batch is not None:
+            _batch(idx, batch)
+            return
+        answer = _run(lambda: idx.ask(question or ""))
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
+    finally:
+        idx.store.close()
 
 
 def _batch(idx: Any, lines: Any) -> None:
@@ -155,13 +180,16 @@ def _batch(idx: Any, lines: Any) -> None:
 
 @cli.command()
 @click.argument("article_id")
-@INDEX_OPT
-def show(article_id: str, index_dir: Path | None) -> None:
+@store_options
+def show(article_id: str, store: str | None, index_dir: Path | None) -> None:
     """Print an article's text exactly as quote offsets index it."""
-    from .store import Store
+    from .stores import open_store
 
-    store = _run(lambda: Store(_settings(index_dir=index_dir).index_dir))
-    article = _run(lambda: store.article(article_id))
+    opened = _run(lambda: open_store(_settings(store, index_dir)))
+    try:
+        article = _run(lambda: opened.article(article_id))
+    finally:
+        opened.close()
     if article is None:
         raise click.ClickException(f"no article {article_id!r} in the index; see `askbrief stats`")
     # Exact bytes when piped (offsets can be checked against them); a final newline only for
@@ -170,14 +198,16 @@ def show(article_id: str, index_dir: Path | None) -> None:
 
 
 @cli.command()
-@INDEX_OPT
-def stats(index_dir: Path | None) -> None:
+@store_options
+def stats(store: str | None, index_dir: Path | None) -> None:
     """Counts and settings of the index."""
-    from .store import Store
+    from .stores import open_store
 
-    settings = _settings(index_dir=index_dir)
-    m = _run(lambda: Store(settings.index_dir)).manifest
-    click.echo(f"index:     {settings.index_dir}/")
+    settings = _settings(store, index_dir)
+    opened = _run(lambda: open_store(settings))
+    m = opened.manifest
+    opened.close()
+    click.echo(f"index:     {_where(settings)}")
     click.echo(f"articles:  {m.get('articles')}")
     click.echo(f"passages:  {m.get('passages')}")
     click.echo(f"sentences: {m.get('sentences')}")
@@ -192,11 +222,18 @@ def stats(index_dir: Path | None) -> None:
 @cli.command("eval")
 @click.argument("dataset_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option(
+    "--store",
+    metavar="URI",
+    default=None,
+    help="Store for the dataset's articles: a folder, a .db path or http://host:19530 "
+    "[default: .cache/eval/<dataset>/index].",
+)
+@click.option(
     "--index",
     "index_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Index folder for the dataset's articles [default: .cache/eval/<dataset>/index].",
+    help="Index folder for the dataset's articles; same as --store DIR.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option(
@@ -207,12 +244,20 @@ def stats(index_dir: Path | None) -> None:
 )
 @click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N.")
 def eval_(
-    dataset_dir: Path, index_dir: Path | None, as_json: bool, dump: Path | None, limit: int | None
+    dataset_dir: Path,
+    store: str | None,
+    index_dir: Path | None,
+    as_json: bool,
+    dump: Path | None,
+    limit: int | None,
 ) -> None:
     """Score answers on DATASET_DIR (articles.jsonl + questions.jsonl); progress on stderr."""
     from .evaluate import evaluate, write_dump
 
-    report = _run(lambda: evaluate(dataset_dir, index_dir, limit=limit, show_progress=True))
+    if store is not None and index_dir is not None:
+        raise click.UsageError("give --store or --index, not both")
+    target = store if store is not None else index_dir
+    report = _run(lambda: evaluate(dataset_dir, target, limit=limit, show_progress=True))
     if dump is not None:
         write_dump(report, dump)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.render())
@@ -234,8 +279,17 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _settings(**overrides: Any) -> Settings:
-    return _run(lambda: Settings.load(**overrides))
+def _settings(
+    store: str | None = None, index_dir: Path | None = None, **overrides: Any
+) -> Settings:
+    if store is not None and index_dir is not None:
+        raise click.UsageError("give --store or --index, not both")
+    return _run(lambda: Settings.load(store=store, index_dir=index_dir, **overrides))
+
+
+def _where(settings: Settings) -> str:
+    """The store as messages name it: a folder with a trailing slash, else the URI."""
+    return f"{settings.index_dir}/" if not settings.store else settings.store
 
 
 def _run(fn: Any) -> Any:

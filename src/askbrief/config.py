@@ -26,6 +26,8 @@ class Settings:
     # (Milvus Lite, embedded) or http(s)://host:19530[/prefix] (a Milvus server or cluster).
     # A plain folder given here is the same as index_dir. "" = index_dir.
     store: str = ""
+    # Processes that embed during `askbrief index` (each loads the model once).
+    workers: int = 1
     # Passages: whole sentences packed up to this many tiktoken tokens. MiniLM reads at most
     # 256 word pieces, and cl100k tokens run ~10-20% fewer than word pieces on news English,
     # so 160 leaves headroom for the prepended title while keeping passages focused.
@@ -53,12 +55,13 @@ class Settings:
         for key in ("articles_dir", "index_dir"):
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
-        store = str(values.get("store") or "")
-        if store:
-            from .stores import parse_store
+        from .stores import parse_store
 
-            if parse_store(store).kind == "faiss":  # a folder: one name for it, index_dir
-                values["index_dir"], values["store"] = Path(store), ""
+        store = str(values.get("store") or "")
+        if store and not parse_store(store).is_milvus:  # a folder: one name for it, index_dir
+            values["index_dir"], values["store"] = Path(store), ""
+        elif "index_dir" in values and parse_store(str(values["index_dir"])).is_milvus:
+            values["store"] = str(values["index_dir"])  # --index x.db: the same as --store
         return replace(cls(), **values)
 
     @property

@@ -33,6 +33,7 @@ from .errors import AskbriefError
 from .index import Index
 from .indexing import build_index
 from .records import Answer, BuildReport, Quote
+from .stores import parse_store
 
 RECALL_KS = (1, 5, 10, 20, 50)
 POOL_QUOTES = 50  # quotes asked for with abstention off: shows where the answer ranks
@@ -451,26 +452,33 @@ def evaluate(
 ) -> EvalReport:
     """Index the dataset's articles (cached, incremental), ask every question, score.
 
-    Default index: .cache/eval/<dataset folder name>/index under cwd; the articles link
-    lives beside the index, in its sibling folder `articles`.
+    `index_dir` is any store string (a folder, a .db path, a Milvus URL). Default index:
+    .cache/eval/<dataset folder name>/index under cwd; the articles link lives beside the
+    index (for a server: beside the default), in its sibling folder `articles`.
     `diagnostics=False` skips the unthresholded ask and the retrieval-stage search, which
     roughly halves the time when only the headline scores are wanted.
     """
     dataset = Path(dataset_dir)
     questions = load_questions(dataset / "questions.jsonl", limit)
     default = Path(".cache/eval") / dataset.resolve().name / "index"
-    index_path = Path(index_dir) if index_dir else default
-    articles = link_articles(dataset / "articles.jsonl", index_path.parent / "articles")
-    settings = Settings.load(articles_dir=articles, index_dir=index_path)
-    sweep_settings = Settings.load(articles_dir=articles, index_dir=index_path, min_confidence=-1.0)
+    store = str(index_dir) if index_dir else str(default)
+    where = parse_store(store)
+    home = where.path.parent if where.path is not None else default.parent
+    articles = link_articles(dataset / "articles.jsonl", home / "articles")
+    settings = Settings.load(articles_dir=articles, store=store)
+    sweep_settings = Settings.load(articles_dir=articles, store=store, min_confidence=-1.0)
     embedder = embedder or Embedder()
     build = build_index(settings, embedder, show_progress=show_progress)
     idx, sweep = Index(settings, embedder), Index(sweep_settings, embedder)
-    embedder.embed(["warm up"])  # the model loads outside the timed asks
-    depth = max(ks) if diagnostics else 0
-    asked = _ask_all(idx, sweep, [q.question for q in questions], depth, show_progress)
-    records = [_score_one(q, a, idx) for q, a in zip(questions, asked, strict=True)]
-    return _report(dataset, settings, build, records, asked, idx, ks if diagnostics else ())
+    try:
+        embedder.embed(["warm up"])  # the model loads outside the timed asks
+        depth = max(ks) if diagnostics else 0
+        asked = _ask_all(idx, sweep, [q.question for q in questions], depth, show_progress)
+        records = [_score_one(q, a, idx) for q, a in zip(questions, asked, strict=True)]
+        return _report(dataset, settings, build, records, asked, idx, ks if diagnostics else ())
+    finally:
+        idx.store.close()
+        sweep.store.close()
 
 
 def _ask_all(
@@ -613,7 +621,7 @@ def _report(
     threshold = effective_threshold(settings)
     return EvalReport(
         dataset=str(dataset),
-        index_dir=str(settings.index_dir),
+        index_dir=settings.store_uri,
         threshold=threshold,
         max_quotes=settings.max_quotes,
         scores=score_records(records),

@@ -75,12 +75,13 @@ def build_index(
     progress: Progress | None = None,
     show_progress: bool = False,
     on_wait: Callable[[str], None] | None = None,
-    workers: int = 1,
+    workers: int | None = None,
 ) -> BuildReport:
     """Index `settings.articles_dir` into the store `settings.store_uri` names, incrementally
-    unless `full`; `workers` processes embed in parallel."""
+    unless `full`; `workers` processes (default settings.workers) embed in parallel."""
     t0 = time.perf_counter()
     folder, where = settings.articles_dir, location(settings)
+    workers = settings.workers if workers is None else workers
     if not folder.is_dir():
         raise AskbriefError(f"{folder}: no such folder; put articles there or pass --articles DIR")
     if workers < 1:

@@ -510,12 +510,16 @@ def make_app(
     articles_dir: str | Path | None = None,
     index_dir: str | Path | None = None,
     *,
+    store: str | None = None,
     settings: Settings | None = None,
     embedder: Embedder | None = None,
 ) -> gr.Blocks:
-    """The UI over one articles folder and its index. Builds nothing itself: main() builds a
-    missing index before serving, and uploads update it incrementally afterwards."""
-    settings = settings or Settings.load(articles_dir=articles_dir, index_dir=index_dir)
+    """The UI over one articles folder and its index (`store`: any store string, as
+    `askbrief --store`). Builds nothing itself: main() builds a missing index before
+    serving, and uploads update it incrementally afterwards."""
+    settings = settings or Settings.load(
+        articles_dir=articles_dir, index_dir=index_dir, store=store
+    )
     backend = Backend(settings, embedder)
     with AskbriefBlocks(
         title="askbrief", analytics_enabled=False, delete_cache=(3600, 3600)
@@ -761,11 +765,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="Articles folder [env ASKBRIEF_ARTICLES_DIR; default: seeds].",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--store",
+        metavar="URI",
+        default=None,
+        help="Where the index lives: a folder (FAISS), a .db path (Milvus Lite) or "
+        "http://host:19530 (Milvus server) [env ASKBRIEF_STORE; default: index].",
+    )
+    where.add_argument(
         "--index",
         type=Path,
         default=None,
-        help="Index folder [env ASKBRIEF_INDEX_DIR; default: index].",
+        help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
     )
     return parser.parse_args(argv)
 
@@ -787,7 +799,7 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
     except AskbriefError as err:
         sys.exit(f"askbrief: {err}")
     print(
-        f"askbrief: no index at {settings.index_dir}/ yet; building it from "
+        f"askbrief: no index at {settings.store_uri} yet; building it from "
         f"{settings.articles_dir}/ …",
         flush=True,
     )
@@ -801,10 +813,15 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
     print(f"askbrief: {report.summary()}", flush=True)
 
 
+def _display(settings: Settings) -> str:
+    """The index as start-up messages name it: a resolved folder, or the store URI."""
+    return settings.store if settings.store else f"{settings.index_dir.resolve()}/"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     try:
-        settings = Settings.load(articles_dir=args.articles, index_dir=args.index)
+        settings = Settings.load(articles_dir=args.articles, index_dir=args.index, store=args.store)
     except AskbriefError as err:
         sys.exit(f"askbrief: {err}")
     embedder = Embedder()
@@ -822,7 +839,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "this machine); choose another with --host/--port or ASKBRIEF_HOST/ASKBRIEF_PORT"
         )
     print(
-        f"askbrief: serving {settings.index_dir.resolve()}/ (articles: "
+        f"askbrief: serving {_display(settings)} (articles: "
         f"{settings.articles_dir.resolve()}/) at {url.rstrip('/')}  — Ctrl+C to stop",
         flush=True,
     )
