@@ -18,6 +18,14 @@ from askbrief.embedding import Embedder  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_FILE = SEEDS / "000_27ae2b7c35e19781.txt"
+# The stores the core tests run against: the FAISS folder and Milvus Lite (embedded Milvus,
+# the same code as a Milvus server).
+STORES = ["faiss", "milvus"]
+
+
+def store_at(folder: Path, kind: str) -> str:
+    """Where a test's index lives: a FAISS folder, or a Milvus Lite .db beside it."""
+    return str(folder / ("idx.db" if kind == "milvus" else "idx"))
 
 
 class CountingEmbedder(Embedder):

@@ -11,20 +11,29 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED_FILE
+from conftest import SEED_FILE, STORES, store_at
 
 from askbrief.cli import cli
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+@pytest.fixture(scope="module", params=STORES)
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("cli")
     shutil.copytree(SEED_FILE.parent, root / "articles")
-    return {
-        "ASKBRIEF_ARTICLES_DIR": str(root / "articles"),
-        "ASKBRIEF_INDEX_DIR": str(root / "idx"),
-        "HF_HUB_OFFLINE": "1",
-    }
+    where = (
+        {"ASKBRIEF_STORE": store_at(root, "milvus")}
+        if request.param == "milvus"
+        else {"ASKBRIEF_INDEX_DIR": store_at(root, "faiss")}
+    )
+    return {"ASKBRIEF_ARTICLES_DIR": str(root / "articles"), "HF_HUB_OFFLINE": "1", **where}
+
+
+def missing_store(env: dict[str, str]) -> tuple[list[str], str]:
+    """Options naming a store that does not exist, and what the error says to do."""
+    if "ASKBRIEF_STORE" in env:
+        db = "/nonexistent/idx.db"
+        return ["--store", db], f"run `askbrief index --store {db}` first"
+    return ["--index", "/nonexistent/idx"], "run `askbrief index` first"
 
 
 def run(args: list[str], env: dict[str, str], input: str | None = None):  # type: ignore[no-untyped-def]
@@ -82,8 +91,8 @@ def test_batch_answers_one_json_per_line(env: dict[str, str], tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["query", "anything", "--index", "/nonexistent/idx"], "run `askbrief index` first"),
-        (["stats", "--index", "/nonexistent/idx"], "run `askbrief index` first"),
+        (["query", "anything", "MISSING"], "HINT"),
+        (["stats", "MISSING"], "HINT"),
         (["index", "--articles", "/nonexistent/articles"], "no such folder"),
         (["query", "  "], "question is empty"),
         (["show", "no-such-article"], "no article 'no-such-article'"),
@@ -93,6 +102,9 @@ def test_errors_are_one_line_without_traceback(
     env: dict[str, str], args: list[str], message: str
 ) -> None:
     run(["index", "-q"], env)
+    missing, hint = missing_store(env)
+    args = [a for arg in args for a in (missing if arg == "MISSING" else [arg])]
+    message = hint if message == "HINT" else message
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code != 0
     assert message in result.output

@@ -6,21 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CountingEmbedder
+from conftest import STORES, CountingEmbedder, store_at
 
 from askbrief import Settings, build_index, open_index
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
 from askbrief.store import CURRENT, MANIFEST, Store, current_generation
 
 
-def settings_for(articles: Path, tmp_path: Path, **kw: object) -> Settings:
-    return Settings.load(articles_dir=articles, index_dir=tmp_path / "idx", **kw)
+def settings_for(articles: Path, tmp_path: Path, kind: str = "faiss", **kw: object) -> Settings:
+    return Settings.load(articles_dir=articles, store=store_at(tmp_path, kind), **kw)
 
 
+@pytest.mark.parametrize("kind", STORES)
 def test_first_build_then_nothing_to_do(
-    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder
+    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder, kind: str
 ) -> None:
-    s = settings_for(articles_dir, tmp_path)
+    s = settings_for(articles_dir, tmp_path, kind)
     first = build_index(s, counting)
     assert (first.added, first.updated, first.removed, first.unchanged) == (5, 0, 0, 0)
     assert first.passages_embedded == first.passages == len(counting.embedded) > 5
@@ -30,10 +31,11 @@ def test_first_build_then_nothing_to_do(
     assert counting.embedded == []
 
 
+@pytest.mark.parametrize("kind", STORES)
 def test_incremental_embeds_only_what_changed(
-    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder
+    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder, kind: str
 ) -> None:
-    s = settings_for(articles_dir, tmp_path)
+    s = settings_for(articles_dir, tmp_path, kind)
     build_index(s, counting)
     harbor = articles_dir / "corpus" / "harbor.md"
     harbor.write_text(harbor.read_text().replace("12,400 panels", "15,900 panels"))
@@ -53,7 +55,7 @@ def test_incremental_embeds_only_what_changed(
         "Volcano erupts near fishing village",
     }
 
-    idx = open_index(s.index_dir, embedder=counting)
+    idx = open_index(s.store_uri, embedder=counting)
     assert idx.stats()["articles"] == 5
     answer = idx.ask("How many residents were evacuated after the volcano erupted?")
     assert answer.answered
@@ -63,23 +65,28 @@ def test_incremental_embeds_only_what_changed(
     assert not any("12,400" in q.text for q in panels.quotes)
     chess = idx.ask("Who won the national chess championship in Leeds?")
     assert all(q.article_id != "corpus/chess.html" for q in chess.quotes)
+    assert idx.article("corpus/harbor.md").text == harbor.read_text()
+    idx.store.close()
 
 
+@pytest.mark.parametrize("kind", STORES)
 def test_full_rebuild_embeds_everything(
-    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder
+    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder, kind: str
 ) -> None:
-    s = settings_for(articles_dir, tmp_path)
+    s = settings_for(articles_dir, tmp_path, kind)
     first = build_index(s, counting)
     counting.reset()
     full = build_index(s, counting, full=True)
     assert full.added == 5 and full.passages_embedded == first.passages
+    assert (full.articles, full.passages) == (first.articles, first.passages)
 
 
+@pytest.mark.parametrize("kind", STORES)
 def test_changed_settings_require_full(
-    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder
+    articles_dir: Path, tmp_path: Path, counting: CountingEmbedder, kind: str
 ) -> None:
-    build_index(settings_for(articles_dir, tmp_path), counting)
-    other = settings_for(articles_dir, tmp_path, max_tokens=64)
+    build_index(settings_for(articles_dir, tmp_path, kind), counting)
+    other = settings_for(articles_dir, tmp_path, kind, max_tokens=64)
     with pytest.raises(IndexMismatchError, match="max_tokens=160.*--full"):
         build_index(other, counting)
     assert build_index(other, counting, full=True).added == 5

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEED_FILE, CountingEmbedder
+from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 
 from askbrief import Index, Settings, build_index
 from askbrief.errors import AskbriefError
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Index:
+@pytest.fixture(scope="module", params=STORES)
+def index(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: CountingEmbedder,
+) -> Iterator[Index]:
     import shutil
 
     root = tmp_path_factory.mktemp("q")
     articles = root / "articles"
     shutil.copytree(SEED_FILE.parent, articles)
     shutil.copytree(Path(__file__).parent / "data" / "corpus", articles / "corpus")
-    s = Settings.load(articles_dir=articles, index_dir=root / "idx")
+    s = Settings.load(articles_dir=articles, store=store_at(root, request.param))
     build_index(s, embedder)
-    return Index(s, embedder)
+    idx = Index(s, embedder)
+    yield idx
+    idx.store.close()
 
 
 def quoted(answer) -> str:  # type: ignore[no-untyped-def]
