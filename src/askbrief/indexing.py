@@ -36,6 +36,7 @@ from .store import (
     DENSE,
     FULL_HINT,
     KEYWORD_IDS,
+    KEYWORD_TOKENS,
     KEYWORDS,
     MANIFEST,
     META_DB,
@@ -206,7 +207,7 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob) -> BuildReport:
         vectors = embed_jobs(jobs, job.encoder, job.progress, job.show_progress)
         dense.add_with_ids(vectors.passages, vectors.pids)
         sentence_vecs.add_with_ids(vectors.sentences, vectors.sids)
-        _write_keywords(db, tmp)
+        _write_keywords(db, tmp, old_gen, {a.id for a, _ in plan.to_embed()})
         counts = {
             table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("articles", "passages", "sentences")
@@ -499,29 +500,77 @@ def embed_jobs(
     )
 
 
-def _write_keywords(db: sqlite3.Connection, tmp: Path) -> None:
-    """BM25 over all sentences, rebuilt from the stored texts on every build: no model is
-    involved, so this costs seconds even for thousands of articles."""
+def _write_keywords(
+    db: sqlite3.Connection, tmp: Path, old_gen: Path | None, renewed: set[str]
+) -> None:
+    """BM25 over all sentences, rebuilt on every build from each sentence's stored tokens:
+    only the sentences of `renewed` (new or changed) articles are tokenised, so an update's
+    keyword work follows the size of the change, while the scoring statistics are those of
+    the whole collection. (A renewed article's sids may reuse numbers of removed ones, so
+    stored tokens count only for articles that did not change.)"""
     import bm25s
+    from bm25s.tokenization import Tokenized
 
-    pairs = sorted(_sentence_texts(db))  # by sid, as before: the same index every time
-    sids = [sid for sid, _ in pairs]
-    texts = [text for _, text in pairs]
+    rows = db.execute("SELECT sid, article_id FROM sentences ORDER BY sid").fetchall()
+    old = _read_tokens(old_gen)
+    new_sids = [sid for sid, a in rows if a in renewed or sid not in old]
+    fresh_articles = {a for sid, a in rows if a in renewed or sid not in old}
+    texts = _sentence_texts(db, fresh_articles)
+    fresh = dict(zip(new_sids, keyword_tokens([texts[s] for s in new_sids]), strict=True))
+    vocab: dict[str, int] = {}
+    docs = [
+        [vocab.setdefault(t, len(vocab)) for t in (fresh[sid] if sid in fresh else old[sid])]
+        for sid, _ in rows
+    ]
     retriever = bm25s.BM25()
-    retriever.index(keyword_tokens(texts), show_progress=False)
+    retriever.index(Tokenized(ids=docs, vocab=vocab), show_progress=False)
     retriever.save(str(tmp / KEYWORDS))
-    np.save(tmp / KEYWORD_IDS, np.array(sids, dtype=np.int64))
+    sids = np.array([sid for sid, _ in rows], dtype=np.int64)
+    np.save(tmp / KEYWORD_IDS, sids)
+    lengths = np.array([len(d) for d in docs], dtype=np.int64)
+    flat = np.fromiter((t for d in docs for t in d), dtype=np.int32, count=int(lengths.sum()))
+    np.savez(
+        tmp / KEYWORD_TOKENS,
+        sids=sids,
+        lengths=lengths,
+        tokens=flat,
+        vocab=np.array("\n".join(vocab)),
+    )
 
 
-def _sentence_texts(db: sqlite3.Connection) -> Iterator[tuple[int, str]]:
-    """(sid, sentence text) of every sentence. Each article's text is fetched once: a join
+def _read_tokens(gen: Path | None) -> dict[int, list[str]]:
+    """sid -> keyword tokens as the previous build stored them; empty (so everything is
+    tokenised) for a generation written before tokens were stored."""
+    out: dict[int, list[str]] = {}
+    if gen is None or not (gen / KEYWORD_TOKENS).is_file():
+        return out
+    try:
+        with np.load(gen / KEYWORD_TOKENS) as data:
+            vocab = str(data["vocab"]).split("\n")
+            ends = np.cumsum(data["lengths"]).tolist()
+            words = [vocab[i] for i in data["tokens"].tolist()]
+            sids = data["sids"].tolist()
+    except Exception:  # unreadable: tokenise everything again, which is always correct
+        return {}
+    start = 0
+    for sid, end in zip(sids, ends, strict=True):
+        out[sid] = words[start:end]
+        start = end
+    return out
+
+
+def _sentence_texts(db: sqlite3.Connection, articles: set[str]) -> dict[int, str]:
+    """sid -> sentence text for these articles. Each article's text is fetched once: a join
     would copy the whole text into every sentence's row, quadratic in the article's size."""
-    for article_id, text in db.execute("SELECT id, text FROM articles").fetchall():
+    out: dict[int, str] = {}
+    for article_id in articles:
+        (text,) = db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
         rows = db.execute(
             'SELECT sid, start, "end" FROM sentences WHERE article_id = ?', (article_id,)
         )
         for sid, start, end in rows.fetchall():
-            yield sid, text[start:end]
+            out[sid] = text[start:end]
+    return out
 
 
 def _publish(root: Path, tmp: Path) -> None:

@@ -36,6 +36,7 @@ DENSE = "dense.faiss"
 SENTENCE_VECS = "sentences.faiss"
 KEYWORDS = "bm25"
 KEYWORD_IDS = "bm25_sids.npy"
+KEYWORD_TOKENS = "bm25_tokens.npz"  # each sentence's tokens, so updates tokenise only new ones
 FULL_HINT = "run `askbrief index --full` to rebuild it"
 GENERATION = re.compile(r"gen-\d{6,}")
 

@@ -1,0 +1,99 @@
+"""The FAISS store's BM25 index: updates tokenise only new or changed articles, and give the
+same keyword search as a build from scratch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from askbrief import Settings, build_index, indexing
+from askbrief.store import Store
+from askbrief.text import terms
+
+QUERIES = ["solar panels harbor", "volcano evacuated village", "chess tournament champion"]
+
+
+@pytest.fixture
+def tokenised(monkeypatch) -> list[str]:
+    """Every sentence the build hands to the keyword tokeniser."""
+    seen: list[str] = []
+    real = indexing.keyword_tokens
+
+    def counting(texts: list[str]) -> list[list[str]]:
+        seen.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(indexing, "keyword_tokens", counting)
+    return seen
+
+
+def _keyword_hits(store: Store, query: str) -> list[tuple[str, int, float]]:
+    """Every matching sentence as (article, sentence index, score), sorted: ties in score
+    come in index order, which differs between an updated index and a fresh one."""
+    sids, scores = store.search_keywords(terms(query), 1000)
+    rows = store.sentence_rows([int(s) for s in sids])
+    found = [
+        (rows[int(s)][0], rows[int(s)][1], round(float(v), 4))
+        for s, v in zip(sids, scores, strict=True)
+    ]
+    return sorted(found)
+
+
+def test_update_tokenises_only_new_and_changed_articles(
+    articles_dir: Path, tmp_path: Path, embedder, tokenised: list[str]
+) -> None:
+    settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
+    build_index(settings, embedder)
+    assert tokenised  # the first build tokenises everything
+    tokenised.clear()
+
+    build_index(settings, embedder)
+    assert tokenised == []  # nothing changed: nothing tokenised
+
+    # The last-added article changes: its new sentences may reuse the sids of its old ones.
+    harbor = articles_dir / "corpus" / "harbor.md"
+    harbor.write_text(harbor.read_text().replace("12,400 panels", "15,900 turquoise panels"))
+    (articles_dir / "volcano.txt").write_text(
+        "Volcano erupts near fishing village\n"
+        "The Kalua volcano erupted on Monday night, sending ash four kilometres into the sky.\n"
+        "About 600 residents of the nearby fishing village were evacuated by boat.\n"
+    )
+    build_index(settings, embedder)
+    texts = [harbor.read_text(), (articles_dir / "volcano.txt").read_text()]
+    assert tokenised and all(any(t in text for text in texts) for t in tokenised)
+
+    store = Store(settings.index_dir)
+    hits = _keyword_hits(store, "turquoise")
+    assert hits and store.article(hits[0][0]).source_path.endswith("harbor.md")
+
+    # The same keyword search as a build from scratch of the same articles.
+    fresh = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "fresh")
+    build_index(fresh, embedder)
+    scratch = Store(fresh.index_dir)
+    for query in [*QUERIES, "turquoise panels"]:
+        assert _keyword_hits(store, query) == _keyword_hits(scratch, query)
+
+
+def test_generation_without_stored_tokens_still_updates(
+    articles_dir: Path, tmp_path: Path, embedder, tokenised: list[str]
+) -> None:
+    """A generation written before tokens were stored: the update tokenises everything."""
+    settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
+    build_index(settings, embedder)
+    store = Store(settings.index_dir)
+    (store.generation / "bm25_tokens.npz").unlink()
+    manifest = json.loads((store.generation / "manifest.json").read_text())
+    del manifest["files"]["bm25_tokens.npz"]
+    (store.generation / "manifest.json").write_text(json.dumps(manifest))
+    tokenised.clear()
+    (articles_dir / "note.txt").write_text("A short note about harbor solar panels.\n")
+    build_index(settings, embedder)
+    assert len(tokenised) > 5  # everything tokenised again
+    again = Store(settings.index_dir)
+    assert (again.generation / "bm25_tokens.npz").is_file()
+    fresh = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "fresh")
+    build_index(fresh, embedder)
+    for query in QUERIES:
+        assert _keyword_hits(again, query) == _keyword_hits(Store(fresh.index_dir), query)
