@@ -60,7 +60,9 @@ class Settings:
         store = str(values.get("store") or "")
         if store and not parse_store(store).is_milvus:  # a folder: one name for it, index_dir
             values["index_dir"], values["store"] = Path(store), ""
-        elif "index_dir" in values and parse_store(str(values["index_dir"])).is_milvus:
+        elif (
+            not store and "index_dir" in values and parse_store(str(values["index_dir"])).is_milvus
+        ):
             values["store"] = str(values["index_dir"])  # --index x.db: the same as --store
         return replace(cls(), **values)
 

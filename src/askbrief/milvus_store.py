@@ -32,6 +32,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -165,10 +166,26 @@ class Connection:
     def load(self) -> None:
         """Collections must be loaded before reads (Milvus Lite releases them on restart)."""
         for kind in KINDS:
-            name = self.name(kind)
-            state = self.call(self.client.get_load_state, name)
+            if not self.has(kind):
+                raise IndexMismatchError(
+                    f"{self.loc.uri}: collection {self.name(kind)} is missing; {FULL_HINT}"
+                )
+            state = self.call(self.client.get_load_state, self.name(kind))
             if "NotLoad" in str(state.get("state")):
-                self.call(self.client.load_collection, name)
+                self.load_one(kind)
+
+    def load_one(self, kind: str) -> None:
+        """Load a collection. Milvus Lite writes its index files (a cache of the vectors)
+        in a background thread after a flush, not atomically: a process killed meanwhile
+        leaves a truncated one that every later load trips over. Those files are removed
+        and the load tried once more; Milvus Lite rebuilds them from the data."""
+        name = self.name(kind)
+        try:
+            self.client.load_collection(name)
+        except Exception as err:
+            if self.loc.kind != MILVUS_LITE or not _drop_index_files(self.loc, name):
+                raise _store_error(self.loc, err) from None
+            self.call(self.client.load_collection, name)
 
     def get(self, kind: str, ids: list[int], fields: list[str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -201,7 +218,7 @@ class Connection:
         try:
             found = self.client.get(name, ids=[0], output_fields=["body"])
         except Exception:  # not loaded yet (Milvus Lite after a restart): load, ask again
-            self.call(self.client.load_collection, name)
+            self.load_one("meta")
             found = self.call(self.client.get, name, ids=[0], output_fields=["body"])
         if not found:
             return None
@@ -274,6 +291,15 @@ def _check_not_locked(loc: StoreLocation) -> None:
         fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _drop_index_files(loc: StoreLocation, collection: str) -> bool:
+    """Remove a Milvus Lite collection's index files; True if there were any."""
+    assert loc.path is not None
+    found = list((loc.path / "collections" / collection).glob("partitions/*/indexes/*"))
+    for path in found:
+        path.unlink(missing_ok=True)
+    return bool(found)
+
+
 def _reason(err: Exception) -> str:
     message = getattr(err, "message", None) or str(err) or type(err).__name__
     return " ".join(str(message).split())
@@ -302,6 +328,9 @@ class MilvusStore:
     def __init__(self, loc: StoreLocation) -> None:
         self.loc = loc
         self.conn = Connection(loc)
+        # A store the query side drops for a newer build (or never closes) lets go of its
+        # connection too: Milvus Lite frees the .db for other processes with the last one.
+        weakref.finalize(self, self.conn.close)
         try:
             meta = self.conn.meta()
             if meta is None or not meta.get("published"):
