@@ -181,7 +181,7 @@ def bench_indexing(sizes: list[int], articles: Path, embedder) -> tuple[list[lis
         t0 = time.perf_counter()
         reference.encode(
             texts,
-            batch_size=embedder.batch_size,
+            batch_size=32,  # sentence-transformers' default
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
