@@ -107,6 +107,18 @@ class _Shared:
 
 _shared: dict[str, _Shared] = {}
 _shared_lock = threading.Lock()
+# Connections of stores that were garbage-collected unclosed. Closed later, by the next
+# open or close, never inside the collector: it may run while _shared_lock is held.
+_orphans: list[Connection] = []
+
+
+def _close_orphans() -> None:
+    while _orphans:
+        try:
+            conn = _orphans.pop()
+        except IndexError:  # another thread took the last one
+            return
+        conn.close()
 
 
 class Connection:
@@ -116,6 +128,7 @@ class Connection:
     into one-line askbrief errors."""
 
     def __init__(self, loc: StoreLocation, *, create: bool = False) -> None:
+        _close_orphans()
         _quiet_logs()
         self.loc = loc
         self._key = str(loc.path.resolve()) if loc.path is not None else loc.server + loc.token
@@ -140,6 +153,7 @@ class Connection:
             raise _store_error(self.loc, err) from None
 
     def close(self) -> None:
+        _close_orphans()
         with _shared_lock:
             if self._closed:
                 return
@@ -329,8 +343,8 @@ class MilvusStore:
         self.loc = loc
         self.conn = Connection(loc)
         # A store the query side drops for a newer build (or never closes) lets go of its
-        # connection too: Milvus Lite frees the .db for other processes with the last one.
-        weakref.finalize(self, self.conn.close)
+        # connection too, at the next open: Milvus Lite frees the .db with the last one.
+        weakref.finalize(self, _orphans.append, self.conn)
         try:
             meta = self.conn.meta()
             if meta is None or not meta.get("published"):
