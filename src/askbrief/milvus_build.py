@@ -19,8 +19,10 @@ earlier stops with an error; the winner removes what the loser wrote before it p
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -241,64 +243,68 @@ class _Builder:
         added = _Counts()
         todo = plan.to_embed()
         total = sum(len(chunks.passages) for _, chunks in todo)
-        for batch in _rounds(todo):
-            self._guard()
-            rows = _Rows()
-            jobs = []
-            for article, chunks in batch:
-                version = version_key(article.id, plan.hashes[article.id], self.build)
-                sids = [sentence_key(version, i) for i in range(len(chunks.sentences))]
-                pids = [passage_key(version, i) for i in range(len(chunks.passages))]
-                texts = [article.text[s.start : s.end] for s in chunks.sentences]
-                tokens = keyword_tokens(texts)
-                rows.article(self, article, plan.hashes[article.id], version, chunks, sids, tokens)
-                rows.sentences += [
-                    self._row(
-                        version,
-                        article.id,
-                        sid,
-                        idx=i,
-                        start=s.start,
-                        end=s.end,
-                        kw=_clip(" ".join(toks)),
-                    )
-                    for i, (sid, s, toks) in enumerate(
-                        zip(sids, chunks.sentences, tokens, strict=True)
-                    )
-                ]
-                rows.passages += [
-                    self._row(
-                        version, article.id, pid, first=first, last=last, start=sp.start, end=sp.end
-                    )
-                    for pid, (first, last, sp) in zip(pids, chunks.passages, strict=True)
-                ]
-                jobs += passage_jobs(article, chunks, sids, pids)
-                added.articles += 1
-                added.passages += len(pids)
-                added.sentences += len(sids)
-                added.tokens += sum(len(t) for t in tokens)
-                for toks in tokens:
-                    added.terms.update(set(toks))
-            self._insert("articles", rows.articles)
-            self._insert("blobs", rows.blobs)
-            vectors = embed_jobs(
-                jobs,
-                self.job.encoder,
-                self.job.progress,
-                self.job.show_progress,
-                done=added.passages - len(jobs),
-                total=total,
-            )
-            by_pid = dict(zip(vectors.pids.tolist(), vectors.passages, strict=True))
-            by_sid = dict(zip(vectors.sids.tolist(), vectors.sentences, strict=True))
-            for row in rows.passages:
-                row["vector"] = by_pid[row["id"]]
-            for row in rows.sentences:
-                row["vector"] = by_sid[row["id"]]
-            self._insert("passages", rows.passages)
-            pause_point("writing")
-            self._insert("sentences", rows.sentences)
+        with _progress(self.job, total) as progress:
+            for batch in _rounds(todo):
+                self._add_round(plan, batch, added, progress, total)
         return added
+
+    def _add_round(
+        self,
+        plan: Plan,
+        batch: list[tuple[Article, Any]],
+        added: _Counts,
+        progress: Callable[[int, int], None],
+        total: int,
+    ) -> None:
+        self._guard()
+        rows = _Rows()
+        jobs = []
+        for article, chunks in batch:
+            version = version_key(article.id, plan.hashes[article.id], self.build)
+            sids = [sentence_key(version, i) for i in range(len(chunks.sentences))]
+            pids = [passage_key(version, i) for i in range(len(chunks.passages))]
+            texts = [article.text[s.start : s.end] for s in chunks.sentences]
+            tokens = keyword_tokens(texts)
+            rows.article(self, article, plan.hashes[article.id], version, chunks, sids, tokens)
+            rows.sentences += [
+                self._row(
+                    version,
+                    article.id,
+                    sid,
+                    idx=i,
+                    start=s.start,
+                    end=s.end,
+                    kw=_clip(" ".join(toks)),
+                )
+                for i, (sid, s, toks) in enumerate(zip(sids, chunks.sentences, tokens, strict=True))
+            ]
+            rows.passages += [
+                self._row(
+                    version, article.id, pid, first=first, last=last, start=sp.start, end=sp.end
+                )
+                for pid, (first, last, sp) in zip(pids, chunks.passages, strict=True)
+            ]
+            jobs += passage_jobs(article, chunks, sids, pids)
+            added.articles += 1
+            added.passages += len(pids)
+            added.sentences += len(sids)
+            added.tokens += sum(len(t) for t in tokens)
+            for toks in tokens:
+                added.terms.update(set(toks))
+        self._insert("articles", rows.articles)
+        self._insert("blobs", rows.blobs)
+        vectors = embed_jobs(
+            jobs, self.job.encoder, progress, False, done=added.passages - len(jobs), total=total
+        )
+        by_pid = dict(zip(vectors.pids.tolist(), vectors.passages, strict=True))
+        by_sid = dict(zip(vectors.sids.tolist(), vectors.sentences, strict=True))
+        for row in rows.passages:
+            row["vector"] = by_pid[row["id"]]
+        for row in rows.sentences:
+            row["vector"] = by_sid[row["id"]]
+        self._insert("passages", rows.passages)
+        pause_point("writing")
+        self._insert("sentences", rows.sentences)
 
     def _row(self, version: int, article_id: str, key: int, **fields: Any) -> dict[str, Any]:
         return {
@@ -409,6 +415,28 @@ class _Rows:
                 "vector": PLACEHOLDER,
             }
         )
+
+
+@contextmanager
+def _progress(job: BuildJob, total: int) -> Iterator[Callable[[int, int], None]]:
+    """One progress bar over all rounds, and the caller's progress callback."""
+    bar = None
+    if job.show_progress and total > job.encoder.batch_size * 4:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr)
+
+    def report(done: int, of: int) -> None:
+        if bar is not None:
+            bar.update(done - bar.n)
+        if job.progress is not None:
+            job.progress(done, of)
+
+    try:
+        yield report
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _fit_ids(articles: list[Article], warnings: list[str]) -> tuple[list[Article], list[str]]:
