@@ -68,3 +68,14 @@ def test_unknown_backend_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.setenv("ASKBRIEF_BACKEND", "tensorflow")
     with pytest.raises(AskbriefError, match="backend 'tensorflow' is unknown"):
         Embedder()
+
+
+def test_int8_backend_stays_close_to_float32(embedder) -> None:
+    """The opt-in int8 backend: within 0.99 mean cosine of the float32 model (README)."""
+    int8 = Embedder(backend="onnx-int8")
+    texts = [t for t in ODD if t] + [
+        "The central bank raised interest rates by half a point on Thursday, its third "
+        "increase this year, citing inflation that has stayed above target since spring."
+    ]
+    cos = (int8.embed(texts) * embedder.embed(texts)).sum(1)
+    assert cos.mean() >= 0.99 and cos.min() > 0.97
