@@ -125,7 +125,7 @@ def _du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def measure(store: str, n: int) -> dict[str, float]:
+def measure(store: str, n: int) -> dict[str, float | str]:
     """In this (fresh) process: open the store, warm up, then time n questions."""
     import askbrief
     from askbrief.index import QUOTE_PASSAGES, SENTENCE_HITS
@@ -146,12 +146,27 @@ def measure(store: str, n: int) -> dict[str, float]:
         _timed(times["sentences"], s.search_sentences, vec, SENTENCE_HITS)
         _timed(times["keywords"], s.search_keywords, terms(q), SENTENCE_HITS)
         _timed(times["ask"], idx.ask, q)
+    out: dict[str, float | str] = {
+        "open_s": opened,
+        "rss_mb": rss,
+        "sentences": s.manifest["sentences"],
+        "vectors": _vector_indexes(s),
+    }
     s.close()
-    out = {"open_s": opened, "rss_mb": rss}
     for name, ms in times.items():
         out[f"{name}_p50"] = statistics.median(ms)
         out[f"{name}_p95"] = float(np.percentile(ms, 95))
     return out
+
+
+def _vector_indexes(store) -> str:  # type: ignore[no-untyped-def]
+    """Which vector index each store searched: passages / sentences."""
+    from askbrief.store import Store, describe_vector_index
+
+    if isinstance(store, Store):
+        kinds = describe_vector_index(store.dense), describe_vector_index(store.sentence_vecs)
+        return " / ".join(kinds)
+    return "FLAT / FLAT"
 
 
 def _timed(out: list[float], fn, *args) -> None:  # type: ignore[no-untyped-def]
@@ -193,14 +208,15 @@ def main() -> None:
             rows.append((size, kind, built[kind], m))
     print(f"{args.questions} questions per store, 2 CPU cores; times in ms (median / p95)\n")
     header = (
-        "| passages | store | build | disk | RSS after open | open | dense passages "
-        "| dense sentences | BM25 | whole ask() |"
+        "| passages / sentences | store (vector index) | build | disk | RSS after open | open "
+        "| dense passages | dense sentences | BM25 | whole ask() |"
     )
     print(header)
     print("|" + " --- |" * 10)
     for _, kind, b, m in rows:
         print(
-            f"| {b['passages']:,} | {kind} | {b['build_s']:.0f} s | {b['disk_mb']:.0f} MB "
+            f"| {b['passages']:,} / {m['sentences']:,} | {kind} ({m['vectors']}) "
+            f"| {b['build_s']:.0f} s | {b['disk_mb']:.0f} MB "
             f"| {m['rss_mb']:.0f} MB | {m['open_s']:.1f} s "
             f"| {m['search_p50']:.1f} / {m['search_p95']:.1f} "
             f"| {m['sentences_p50']:.1f} / {m['sentences_p95']:.1f} "
