@@ -328,3 +328,18 @@ def test_truncated_milvus_lite_index_files_are_rebuilt(
     for path in files:
         path.write_bytes(path.read_bytes()[:10])
     assert answers(Index(milvus, embedder)) == before
+
+
+def test_ray_without_ray_is_a_one_line_error(articles_dir: Path, tmp_path: Path) -> None:
+    """--ray hands the workers to a Ray cluster; without Ray installed it says what to do.
+    (Run by hand with Ray 2.60 and a local Ray instance: same answers as without it.)"""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is not None:
+        pytest.skip("Ray is installed here")
+    env = {"ASKBRIEF_ARTICLES_DIR": str(articles_dir), "HF_HUB_OFFLINE": "1"}
+    result = CliRunner().invoke(
+        cli, ["index", "-q", "--workers", "2", "--ray", "--index", str(tmp_path / "i")], env=env
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "--ray needs Ray" in result.output and len(result.output.strip().splitlines()) == 1

@@ -68,6 +68,12 @@ def cli() -> None:
     help="Processes that embed in parallel, each with its own model [env ASKBRIEF_WORKERS; "
     "default: 1].",
 )
+@click.option(
+    "--ray",
+    is_flag=True,
+    help="Run the --workers processes on the Ray cluster RAY_ADDRESS names (Ray must be "
+    "installed here and on its nodes).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def index(
     articles_dir: Path | None,
@@ -77,6 +83,7 @@ def index(
     max_tokens: int | None,
     overlap_sentences: int | None,
     workers: int | None,
+    ray: bool,
     quiet: bool,
 ) -> None:
     """Index the articles; only new or changed articles are embedded."""
@@ -96,6 +103,7 @@ def index(
             full=full,
             show_progress=not quiet,
             on_wait=lambda msg: click.echo(msg, err=True),
+            ray=ray,
         )
     )
     for warning in report.warnings:

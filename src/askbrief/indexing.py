@@ -77,9 +77,11 @@ def build_index(
     show_progress: bool = False,
     on_wait: Callable[[str], None] | None = None,
     workers: int | None = None,
+    ray: bool = False,
 ) -> BuildReport:
     """Index `settings.articles_dir` into the store `settings.store_uri` names, incrementally
-    unless `full`; `workers` processes (default settings.workers) embed in parallel."""
+    unless `full`; `workers` processes (default settings.workers) embed in parallel, on a
+    Ray cluster if `ray` (workers.py)."""
     t0 = time.perf_counter()
     folder, where = settings.articles_dir, location(settings)
     workers = settings.workers if workers is None else workers
@@ -95,7 +97,7 @@ def build_index(
             raise AskbriefError(
                 f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
             )
-        with Encoder(embedder or Embedder(), workers) as encoder:
+        with Encoder(embedder or Embedder(), workers, ray) as encoder:
             job = BuildJob(
                 found.articles, found.warnings, settings, encoder, progress, show_progress
             )
