@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-import numpy as np
-
 from .errors import StoreError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: choosing a store imports nothing heavy
+    import numpy as np
+
     from .config import Settings
     from .records import Article, Span
     from .store import PassageRow
