@@ -37,6 +37,7 @@ from .milvus_store import (
     MAX_VARCHAR,
     PLACEHOLDER_DIM,
     STORE_FORMAT,
+    TERM_CHARS,
     Connection,
     blob_key,
     encode_blob,
@@ -56,7 +57,6 @@ VERSIONED = ("articles", "blobs", "passages", "sentences")  # rows with build an
 ROUND_PASSAGES = 2048  # embedded and written per round: bounded memory, steady progress
 WRITE_ROWS = 500
 WRITE_BYTES = 4 << 20
-TERM_CHARS = 1000  # a term row keeps this much of its term, to tell hash collisions apart
 PLACEHOLDER = [0.0] * PLACEHOLDER_DIM
 
 

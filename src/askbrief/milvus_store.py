@@ -57,6 +57,7 @@ STALE_CHECK_SECONDS = 1.0
 FETCH = 1000  # ids per get()
 CACHE_ROWS = 200_000  # rows remembered per open store before the caches start over
 CACHE_ARTICLES = 4096
+TERM_CHARS = 1000  # a term row keeps this much of its term, to tell hash collisions apart
 
 T = TypeVar("T")
 
@@ -462,7 +463,9 @@ class MilvusStore:
         if missing:
             keys = {term_key(t): t for t in missing}
             rows = self.conn.get("terms", list(keys), ["term", "df", "prev_df", "build"])
-            found = {keys[r["id"]]: r for r in rows if keys.get(r["id"]) == r["term"]}
+            if len(self._df) > CACHE_ROWS:
+                self._df = {}
+            found = {keys[r["id"]]: r for r in rows if keys[r["id"]][:TERM_CHARS] == r["term"]}
             for t in missing:
                 r = found.get(t)
                 # a build that has not published yet keeps the old count in prev_df
