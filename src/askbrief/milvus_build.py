@@ -77,7 +77,6 @@ class _Builder:
     def run(self, full: bool) -> BuildReport:
         meta = self._prepare(full)
         published = int(meta.get("published") or 0)
-        self.previous = published
         self.build = max(published, int(meta.get("started") or 0)) + 1
         self._write_meta({**meta, "started": self.build})
         self.conn.load()
@@ -103,7 +102,8 @@ class _Builder:
         self._guard()
         if self.conn.loc.kind == MILVUS:
             self._clean_up(published, below=self.build)  # what an overlapping build wrote
-        self._write_meta({**self._manifest(), **totals, "published": self.build})
+        published_meta = {"published": self.build, "started": self.build}
+        self._write_meta({**self._manifest(), **totals, **published_meta})
         pause_point("published")
         return plan.report(added.passages, totals["articles"], totals["passages"])
 
