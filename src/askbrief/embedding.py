@@ -56,7 +56,9 @@ class Embedder:
     dim = EMBEDDING_DIM
 
     # 16: on 2 cores ONNX Runtime runs batches of 8-16 passages ~8% faster than 32 (cache)
-    def __init__(self, batch_size: int = 16, backend: str | None = None) -> None:
+    def __init__(
+        self, batch_size: int = 16, backend: str | None = None, threads: int | None = None
+    ) -> None:
         backend = backend or os.environ.get("ASKBRIEF_BACKEND") or EMBEDDING_BACKEND
         if backend not in BACKENDS:
             raise AskbriefError(
@@ -64,6 +66,9 @@ class Embedder:
             )
         self.backend = backend
         self.batch_size = batch_size
+        # None: all cores. `--workers N` gives each worker process its share instead, so N
+        # processes do not fight over the same cores.
+        self.threads = threads
         self._runner: _Runner | None = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -77,9 +82,10 @@ class Embedder:
                 path = model_path()
                 self._tokenizer = _tokenizer(path)
                 if self.backend.startswith("onnx"):
-                    self._runner = _onnx_runner(path, self._tokenizer, self.backend)
+                    runner = _onnx_runner(path, self._tokenizer, self.backend, self.threads)
+                    self._runner = runner
                 else:
-                    self._runner = _TorchRunner(path)
+                    self._runner = _TorchRunner(path, self.threads)
             return self._runner
 
     def _encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,12 +171,12 @@ def _tokenizer(path: Path) -> Any:
 
 
 class _OnnxRunner:
-    def __init__(self, file: Path) -> None:
+    def __init__(self, file: Path, threads: int | None = None) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = os.cpu_count() or 1
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
 
@@ -180,7 +186,11 @@ class _OnnxRunner:
 
 
 class _TorchRunner:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        import torch
+
+        if threads:
+            torch.set_num_threads(threads)
         self.model = _torch_model(path)
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -204,7 +214,9 @@ def _torch_model(path: Path) -> Any:
     return transformers.AutoModel.from_pretrained(str(path)).eval()
 
 
-def _onnx_runner(path: Path, tokenizer: Any, backend: str = "onnx") -> _OnnxRunner:
+def _onnx_runner(
+    path: Path, tokenizer: Any, backend: str = "onnx", threads: int | None = None
+) -> _OnnxRunner:
     """The cached ONNX export of the bundled weights, made (and checked) on first use, and
     made again if the cached file will not load (truncated by a full disk, say)."""
     from importlib.metadata import version
@@ -213,7 +225,7 @@ def _onnx_runner(path: Path, tokenizer: Any, backend: str = "onnx") -> _OnnxRunn
     target = cache_dir() / name / ("model-int8.onnx" if backend == "onnx-int8" else "model.onnx")
     if target.is_file():
         try:
-            return _OnnxRunner(target)
+            return _OnnxRunner(target, threads)
         except Exception:  # whatever ONNX Runtime raises for a damaged file
             target.unlink(missing_ok=True)
     if backend == "onnx-int8":
@@ -221,7 +233,7 @@ def _onnx_runner(path: Path, tokenizer: Any, backend: str = "onnx") -> _OnnxRunn
         quantize_int8(target.with_name("model.onnx"), target)
     else:
         export_onnx(path, tokenizer, target)
-    return _OnnxRunner(target)
+    return _OnnxRunner(target, threads)
 
 
 def quantize_int8(source: Path, target: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -88,7 +89,7 @@ class Encoder:
             self._ray_pool = Pool(
                 processes=self.workers,
                 initializer=_init_worker,
-                initargs=(self.embedder.batch_size, self.embedder.backend),
+                initargs=(self.embedder.batch_size, self.embedder.backend, None),
             )
         return self._ray_pool
 
@@ -98,14 +99,19 @@ class Encoder:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.embedder.batch_size, self.embedder.backend),
+                # each worker its share of this machine's cores
+                initargs=(
+                    self.embedder.batch_size,
+                    self.embedder.backend,
+                    max(1, (os.cpu_count() or 1) // self.workers),
+                ),
             )
         return self._pool
 
 
-def _init_worker(batch_size: int, backend: str) -> None:
+def _init_worker(batch_size: int, backend: str, threads: int | None) -> None:
     global _worker
-    _worker = Embedder(batch_size=batch_size, backend=backend)
+    _worker = Embedder(batch_size=batch_size, backend=backend, threads=threads)
     _worker.model  # load now, not inside the first batch  # noqa: B018
 
 
