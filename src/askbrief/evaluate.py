@@ -156,6 +156,8 @@ class QuestionRecord:
     sweep_scores: tuple[float, ...] = ()
     sweep_chars: tuple[int, ...] = ()
     sweep_hits: tuple[bool, ...] = ()
+    # the answer's citations, (article id, start, end): to compare two stores or two runs
+    cited: tuple[tuple[str, int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -163,6 +165,7 @@ class QuestionRecord:
         d["seconds"] = round(self.seconds, 4)
         for key in ("sweep_scores", "sweep_chars", "sweep_hits"):
             d[key] = list(d[key])
+        d["cited"] = [list(c) for c in self.cited]
         return d
 
 
@@ -550,6 +553,7 @@ def _score_one(q: Question, a: _Asked, idx: Index) -> QuestionRecord:
         sweep_scores=tuple(x.score for x in sweep),
         sweep_chars=tuple(len(x.text) for x in sweep),
         sweep_hits=sweep_hits,
+        cited=tuple((c.article_id, c.start, c.end) for c in answer.quotes) if answer else (),
     )
 
 

@@ -513,7 +513,9 @@ def _write_keywords(
     import bm25s
     from bm25s.tokenization import Tokenized
 
-    rows = db.execute("SELECT sid, article_id FROM sentences ORDER BY sid").fetchall()
+    # (article, sentence) order: search_keywords breaks score ties by it, as the Milvus
+    # store does, so both stores pick the same sentences
+    rows = db.execute("SELECT sid, article_id FROM sentences ORDER BY article_id, idx").fetchall()
     old = _read_tokens(old_gen)
     new_sids = [sid for sid, a in rows if a in renewed or sid not in old]
     fresh_articles = {a for sid, a in rows if a in renewed or sid not in old}

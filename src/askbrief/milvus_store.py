@@ -422,7 +422,7 @@ class MilvusStore:
             self.conn.name("sentences"),
             data=[" ".join(known)],
             anns_field="sparse",
-            limit=min(16_384, max(2 * k, 100)),
+            limit=min(16_384, max(8 * k, 500)),
             filter=self._filter,
             output_fields=[*SENTENCE_FIELDS, "kw"],
             search_params={"metric_type": "BM25"},
@@ -433,7 +433,12 @@ class MilvusStore:
             docs.append(hit["entity"].get("kw", "").split())
         scores = bm25_scores(known, docs, df, self._n_docs, self._avgdl)
         ids = np.array([hit.id for hit in hits], dtype=np.int64)
-        order = np.argsort(-scores, kind="stable")[:k]
+        # equal scores in (article, sentence) order, as the FAISS store breaks ties
+        keys = sorted(
+            range(len(hits)),
+            key=lambda i: (-scores[i], hits[i]["entity"]["article_id"], hits[i]["entity"]["idx"]),
+        )
+        order = np.array(keys, dtype=np.int64)[:k]
         order = order[scores[order] > 0]
         return ids[order], scores[order]
 

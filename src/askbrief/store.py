@@ -255,9 +255,11 @@ class Store:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self.keywords.get_scores(known)
         k = min(k, n_docs)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        top = top[scores[top] > 0]
+        # Equal scores keep document order, which is (article, sentence) order (see
+        # indexing._write_keywords): the same tie order as the Milvus store, whose ids differ.
+        kth = np.partition(scores, n_docs - k)[n_docs - k]
+        top = np.flatnonzero(scores >= kth) if kth > 0 else np.flatnonzero(scores > 0)
+        top = top[np.argsort(-scores[top], kind="stable")][:k]
         return self.keyword_ids[top], scores[top].astype(np.float32)
 
     def stale(self) -> bool:
