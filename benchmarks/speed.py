@@ -227,10 +227,9 @@ def bench_indexing(sizes: list[int], articles: Path, embedder) -> tuple[list[lis
 # ----------------------------------------------------------------------------- ask latency
 
 
-def bench_ask(index_dir: Path, embedder, repeats: int) -> list[list[object]]:  # type: ignore[no-untyped-def]
-    import askbrief
-
-    idx = askbrief.open_index(index_dir, embedder=embedder)
+def timed_asks(idx, repeats: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    """Ask every question `repeats` times; seconds per ask in total and split into question
+    embedding, search (FAISS x2 + BM25) and the rest (candidates, ranking, quotes)."""
     store = idx.store
     spent = {"embed": 0.0, "search": 0.0}
 
@@ -244,22 +243,41 @@ def bench_ask(index_dir: Path, embedder, repeats: int) -> list[list[object]]:  #
 
         return wrapper
 
-    idx.embedder.embed = timed(idx.embedder.embed, "embed")  # type: ignore[method-assign]
-    for name in ("search", "search_sentences", "search_keywords"):
-        setattr(store, name, timed(getattr(store, name), "search"))
-    for q in QUESTIONS[:3]:  # warm-up: caches (_article_cover), first-call overheads
+    embed = idx.embedder.embed
+    idx.embedder.embed = timed(embed, "embed")
+    searches = {
+        name: getattr(store, name) for name in ("search", "search_sentences", "search_keywords")
+    }
+    for name, fn in searches.items():
+        setattr(store, name, timed(fn, "search"))
+    out: dict[str, list[float]] = {"embed": [], "search": [], "rest": [], "total": []}
+    try:
+        for _ in range(repeats):
+            for q in QUESTIONS:
+                spent["embed"] = spent["search"] = 0.0
+                t = time.perf_counter()
+                idx.ask(q)
+                total = time.perf_counter() - t
+                out["total"].append(total)
+                out["embed"].append(spent["embed"])
+                out["search"].append(spent["search"])
+                out["rest"].append(total - spent["embed"] - spent["search"])
+    finally:
+        idx.embedder.embed = embed
+        for name, fn in searches.items():
+            setattr(store, name, fn)
+    return out
+
+
+def bench_ask(index_dir: Path, embedder, repeats: int) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    import askbrief
+
+    idx = askbrief.open_index(index_dir, embedder=embedder)
+    store = idx.store
+    for q in QUESTIONS[:3]:  # warm-up: first-call overheads
         idx.ask(q)
-    totals, embeds, searches, rests = [], [], [], []
-    for _ in range(repeats):
-        for q in QUESTIONS:
-            spent["embed"] = spent["search"] = 0.0
-            t = time.perf_counter()
-            idx.ask(q)
-            total = time.perf_counter() - t
-            totals.append(total)
-            embeds.append(spent["embed"])
-            searches.append(spent["search"])
-            rests.append(total - spent["embed"] - spent["search"])
+    times = timed_asks(idx, repeats)
+    totals, embeds, searches, rests = (times[k] for k in ("total", "embed", "search", "rest"))
     m = store.manifest
     where = f"real: {m['passages']} passages / {m['sentences']} sentences"
     rows = []
@@ -270,7 +288,6 @@ def bench_ask(index_dir: Path, embedder, repeats: int) -> list[list[object]]:  #
         ("ask() total", totals),
     ):
         rows.append([where, name, ms(statistics.median(vals)), ms(pct(vals, 95)), len(vals)])
-    idx.embedder.embed = type(idx.embedder).embed.__get__(idx.embedder)  # type: ignore[method-assign]
     return rows
 
 
@@ -696,35 +713,10 @@ def ask_child(index_dir: Path, repeats: int) -> None:
     idx = askbrief.open_index(index_dir, embedder=Embedder())
     store = idx.store
     opened = time.perf_counter() - t
-    spent = {"embed": 0.0, "search": 0.0}
-
-    def timed(fn: Callable, key: str) -> Callable:  # type: ignore[type-arg]
-        def wrapper(*a, **k):  # type: ignore[no-untyped-def]
-            t = time.perf_counter()
-            try:
-                return fn(*a, **k)
-            finally:
-                spent[key] += time.perf_counter() - t
-
-        return wrapper
-
-    idx.embedder.embed = timed(idx.embedder.embed, "embed")  # type: ignore[method-assign]
-    for name in ("search", "search_sentences", "search_keywords"):
-        setattr(store, name, timed(getattr(store, name), "search"))
     t = time.perf_counter()
     idx.ask(QUESTIONS[0])
     first = time.perf_counter() - t
-    out: dict[str, list[float]] = {"embed": [], "search": [], "rest": [], "total": []}
-    for _ in range(repeats):
-        for q in QUESTIONS:
-            spent["embed"] = spent["search"] = 0.0
-            t = time.perf_counter()
-            idx.ask(q)
-            total = time.perf_counter() - t
-            out["total"].append(total)
-            out["embed"].append(spent["embed"])
-            out["search"].append(spent["search"])
-            out["rest"].append(total - spent["embed"] - spent["search"])
+    out = timed_asks(idx, repeats)
     m = store.manifest
     rss_mb = peak_rss_mb()  # before the exhaustive searches below touch every page
     recall = []
