@@ -251,7 +251,7 @@ class Store:
         vocab = self.keywords.vocab_dict
         known = [t for t in query_tokens if t in vocab]
         n_docs = len(self.keyword_ids)
-        if not known or n_docs == 0:
+        if not known or n_docs == 0 or k < 1:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self.keywords.get_scores(known)
         k = min(k, n_docs)
