@@ -82,27 +82,15 @@ class Embedder:
                 path = model_path()
                 self._tokenizer = _tokenizer(path)
                 if self.backend.startswith("onnx"):
-                    runner = _onnx_runner(path, self._tokenizer, self.backend, self.threads)
-                    self._runner = runner
+                    self._runner = _onnx_runner(path, self._tokenizer, self.backend, self.threads)
                 else:
                     self._runner = _TorchRunner(path, self.threads)
             return self._runner
 
     def _encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ids, attention mask, char offsets) padded to the longest text of the batch."""
-        runner = self.model  # loads the tokenizer too
-        del runner
-        enc = self._tokenizer.encode_batch(list(texts))
-        width = max(len(e.ids) for e in enc)
-        ids = np.zeros((len(enc), width), dtype=np.int64)
-        mask = np.zeros((len(enc), width), dtype=np.int64)
-        offsets = np.zeros((len(enc), width, 2), dtype=np.int64)
-        for i, e in enumerate(enc):
-            n = len(e.ids)
-            ids[i, :n] = e.ids
-            mask[i, :n] = e.attention_mask
-            offsets[i, :n] = e.offsets
-        return ids, mask, offsets
+        self.model  # loads the tokenizer too  # noqa: B018
+        return _pad(self._tokenizer.encode_batch(list(texts)))
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Normalised float32 vectors, shape (len(texts), dim); batches sorted by length so
@@ -150,6 +138,20 @@ class Embedder:
                 [sums[i].astype(np.float32) if counts[i] > 0 else None for i in range(len(wanted))]
             )
         return pooled, span_vecs
+
+
+def _pad(enc: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tokenizer encodings as (ids, attention mask, char offsets) arrays, zero-padded."""
+    width = max(len(e.ids) for e in enc)
+    ids = np.zeros((len(enc), width), dtype=np.int64)
+    mask = np.zeros((len(enc), width), dtype=np.int64)
+    offsets = np.zeros((len(enc), width, 2), dtype=np.int64)
+    for i, e in enumerate(enc):
+        n = len(e.ids)
+        ids[i, :n] = e.ids
+        mask[i, :n] = e.attention_mask
+        offsets[i, :n] = e.offsets
+    return ids, mask, offsets
 
 
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -272,13 +274,7 @@ def export_onnx(path: Path, tokenizer: Any, target: Path) -> None:
         "A short one.",
         "Russia's foreign minister called the proposed ceasefire a road to nowhere, officials said.",
     ]
-    enc = tokenizer.encode_batch(samples)
-    width = max(len(e.ids) for e in enc)
-    ids = np.zeros((2, width), dtype=np.int64)
-    mask = np.zeros((2, width), dtype=np.int64)
-    for i, e in enumerate(enc):
-        ids[i, : len(e.ids)] = e.ids
-        mask[i, : len(e.ids)] = 1
+    ids, mask, _ = _pad(tokenizer.encode_batch(samples))
     args = (torch.from_numpy(ids), torch.from_numpy(mask), torch.zeros_like(torch.from_numpy(ids)))
     names = ["input_ids", "attention_mask", "token_type_ids"]
     target.parent.mkdir(parents=True, exist_ok=True)
