@@ -608,7 +608,8 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
     from bm25s.tokenization import Tokenized
 
     from askbrief import store
-    from askbrief.config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING
+    from askbrief.config import Settings
+    from askbrief.indexing import _write_manifest
     from askbrief.text import keyword_tokens
 
     if (out / "CURRENT").is_file():
@@ -681,16 +682,8 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
         gen / store.KEYWORD_IDS,
         np.concatenate([np.array(sids, dtype=np.int64) + c * sid_step for c in range(copies)]),
     )
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "model": MODEL_ID,
-        "dim": EMBEDDING_DIM,
-        "token_encoding": TOKEN_ENCODING,
-        **{k: store.read_manifest(src)[k] for k in ("max_tokens", "overlap_sentences")},
-        **counts,
-        "files": store.file_digests(gen),
-    }
-    (gen / store.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    chunking = {k: store.read_manifest(src)[k] for k in ("max_tokens", "overlap_sentences")}
+    _write_manifest(gen, Settings(**chunking), counts)
     (out / "CURRENT").write_text("gen-000001\n", encoding="utf-8")
     return out
 
