@@ -74,6 +74,48 @@ def recall_at(items: list[dict], scores: list[np.ndarray], k: int = 5) -> tuple[
     return hits, float(np.median(chars)) if chars else 0.0
 
 
+def fit_answer_model(
+    Q: np.ndarray, t: np.ndarray, types: np.ndarray, used: list[int], args, label: str
+) -> tuple[dict[str, float], float]:
+    """Logistic regression answerable-vs-not over the question signals in `used`, and the
+    threshold that refuses the most null questions within the false-refusal budget (5-fold CV)."""
+    Q = Q[:, used]
+    qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
+    # With --clean, trained on answerable vs off-period only: on-topic questions whose answer
+    # the articles happen not to state look like answerable ones to every signal here. All
+    # null questions are still scored below.
+    clean = types != "unanswerable" if args.clean else np.ones(len(types), bool)
+    prob = np.zeros(len(Q))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(Q, types):
+        train = train[clean[train]]
+        m = LogisticRegression(C=0.3, max_iter=2000).fit((Q[train] - qmu) / qsd, t[train])
+        prob[test] = m.predict_proba((Q[test] - qmu) / qsd)[:, 1]
+    best = None
+    for th in np.linspace(0.05, 0.95, 91):
+        refuse = prob < th
+        false_ref = refuse[t].mean()
+        if false_ref <= args.max_false_refusal:
+            off = refuse[types == "off-period"].mean()
+            best = (th, false_ref, off, refuse[~t].mean())
+    assert best is not None
+    th, false_ref, off, null_ref = best
+    refuse = prob < th
+    prec = (~t & refuse).sum() / max(1, refuse.sum())
+    print(
+        f"answer model, {label} (5-fold CV) at threshold {th:.2f}: answerable refused "
+        f"{false_ref:.3f}, off-period refused {off:.3f}, all-null refused {null_ref:.3f}, "
+        f"abstention precision {prec:.3f}"
+    )
+    qm = LogisticRegression(C=0.3, max_iter=2000).fit((Q[clean] - qmu) / qsd, t[clean])
+    qcoef = np.zeros(len(QUESTION_FEATURES))
+    qcoef[used] = qm.coef_[0] / qsd
+    qbias = float(qm.intercept_[0] - (qm.coef_[0] * qmu / qsd).sum())
+    for f, c in zip(QUESTION_FEATURES, qcoef, strict=True):
+        print(f"  {f:12s} {c:+.3f}")
+    weights = {f: round(float(c), 6) for f, c in zip(QUESTION_FEATURES, qcoef, strict=True)}
+    return weights | {"bias": round(qbias, 6)}, round(float(th), 4)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset", type=Path)
@@ -128,58 +170,42 @@ def main() -> None:
         print(f"  {f:12s} {c:+.3f}")
 
     # Question model: with the fitted ranker's top score; label = the question is answerable.
+    # Signals that depend on which sentence ranks first follow the new ranker.
+    top, fresh = QUESTION_FEATURES.index("fresh_match"), SENTENCE_FEATURES.index("recency")
+    top_passage = QUESTION_FEATURES.index("top_passage")
     for it in items:
         s = it["X"] @ coef + bias if len(it["X"]) else np.zeros(0)
         it["Q2"] = it["Q"].copy()
-        it["Q2"][0] = float(s.max()) if len(s) else -10.0
-    used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
-    Q = np.vstack([it["Q2"] for it in items])[:, used]
-    t = np.array([it["answerable"] for it in items])
-    qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
-    types = np.array([it["type"] for it in items])
-    # Trained on answerable vs off-period only: on-topic questions whose answer the articles
-    # happen not to state look like answerable ones to every signal here, and only blur the
-    # boundary. All null questions are still scored below.
-    clean = types != "unanswerable" if args.clean else np.ones(len(types), bool)
-    prob = np.zeros(len(items))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(Q, types):
-        train = train[clean[train]]
-        m = LogisticRegression(C=0.3, max_iter=2000).fit((Q[train] - qmu) / qsd, t[train])
-        prob[test] = m.predict_proba((Q[test] - qmu) / qsd)[:, 1]
-    best = None
-    for th in np.linspace(0.05, 0.95, 91):
-        refuse = prob < th
-        false_ref = refuse[t].mean()
-        if false_ref <= args.max_false_refusal:
-            off = refuse[types == "off-period"].mean()
-            best = (th, false_ref, off, refuse[~t].mean())
-    assert best is not None
-    th, false_ref, off, null_ref = best
-    refuse = prob < th
-    prec = (~t & refuse).sum() / max(1, refuse.sum())
+        evidence = s - coef[fresh] * it["X"][:, fresh] if len(s) else s
+        it["Q2"][0] = float(evidence.max()) if len(s) else -10.0
+        if len(s):
+            recency = it["X"][int(np.argmax(evidence)), fresh]
+            it["Q2"][top] = recency * it["Q2"][top_passage]
+            it["recency"] = recency
+    # An undated article or collection counts as a typical answerable question's best article.
+    undated = float(np.mean([it["recency"] for it in answerable]))
     print(
-        f"answer model (5-fold CV) at threshold {th:.2f}: answerable refused {false_ref:.3f}, "
-        f"off-period refused {off:.3f}, all-null refused {null_ref:.3f}, abstention precision {prec:.3f}"
+        f"recency of the best article, answerable questions' mean (used when undated): {undated:.3f}"
     )
-    qm = LogisticRegression(C=0.3, max_iter=2000).fit((Q[clean] - qmu) / qsd, t[clean])
-    qcoef = qm.coef_[0] / qsd
-    qbias = float(qm.intercept_[0] - (qm.coef_[0] * qmu / qsd).sum())
-    full = np.zeros(len(QUESTION_FEATURES))
-    full[used] = qcoef
-    qcoef = full
-    for f, c in zip(QUESTION_FEATURES, qcoef, strict=True):
-        print(f"  {f:12s} {c:+.3f}")
+    t = np.array([it["answerable"] for it in items])
+    types = np.array([it["type"] for it in items])
+    Q = np.vstack([it["Q2"] for it in items])
+    used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
+    dated = fit_answer_model(Q, t, types, used, args, "dated collection")
+    # A collection without dates has no recency signal: its own model, fitted without it.
+    undated_used = [u for u in used if u != top]
+    no_dates = fit_answer_model(Q, t, types, undated_used, args, "undated collection")
     if args.write:
         data = {
             "sentence": {
                 f: round(float(c), 6) for f, c in zip(SENTENCE_FEATURES, coef, strict=True)
             }
             | {"bias": round(bias, 6)},
-            "question": {
-                f: round(float(c), 6) for f, c in zip(QUESTION_FEATURES, qcoef, strict=True)
-            }
-            | {"bias": round(qbias, 6)},
-            "threshold": round(float(th), 4),
+            "question": dated[0],
+            "threshold": dated[1],
+            "question_undated": no_dates[0],
+            "threshold_undated": no_dates[1],
+            "undated": round(undated, 4),
             "fitted_on": "shared/eval/dev (RealTime QA 2024), 5-fold CV; benchmarks/fit_ranker.py",
         }
         RANKER.write_text(json.dumps(data, indent=2) + "\n")

@@ -569,18 +569,6 @@ def _retrieval_rank(
     return None
 
 
-def effective_threshold(settings: Settings) -> float | None:
-    """settings.min_confidence, or the library's fitted default when that is unset."""
-    if settings.min_confidence is not None:
-        return float(settings.min_confidence)
-    try:
-        from .ranking import load_weights
-
-        return float(load_weights().threshold)
-    except (ImportError, AttributeError):
-        return None
-
-
 def count_mismatches(asked: Sequence[_Asked], threshold: float | None, max_quotes: int) -> int:
     """Shipped answers the unthresholded one does not predict: another confidence, other
     quotes, or a refusal no threshold explains (at or above the threshold, or above an answer)."""
@@ -622,7 +610,7 @@ def _report(
     by_type = {t: counts[t] for t in [*TYPES, *sorted(set(counts) - set(TYPES))] if counts[t]}
     conf = {t: [r.confidence for r in records if r.type == t] for t in by_type}
     manifest = idx.store.manifest
-    threshold = effective_threshold(settings)
+    threshold = idx.threshold()
     return EvalReport(
         dataset=str(dataset),
         index_dir=settings.store_uri,

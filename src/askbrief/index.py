@@ -6,6 +6,7 @@ import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,12 @@ import numpy as np
 
 from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select
 from .config import Settings
+from .dates import article_date, parse_date, recency
 from .embedding import Embedder
 from .errors import AskbriefError
 from .ranking import (
     QUESTION_FEATURES,
+    RECENCY,
     SENTENCE_FEATURES,
     answer_probability,
     coverage,
@@ -100,14 +103,20 @@ class Index:
             raise AskbriefError("max quotes must be at least 1")
         store = self.store
         scored = self.score(question, history=history, top_k=top_k, store=store)
-        threshold = self.settings.min_confidence
-        if threshold is None:
-            threshold = load_weights().threshold
-        if scored.probability < threshold:
+        if scored.probability < self.threshold(store):
             return Answer(question, False, (), (), NOT_ANSWERED, scored.probability)
         chosen = select(scored.candidates, max_quotes)
         articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
+
+    def threshold(self, store: Store | None = None) -> float:
+        """Answer at this confidence or above: the settings' min_confidence, else the fitted
+        threshold of the answer model this collection uses (dated or not)."""
+        if self.settings.min_confidence is not None:
+            return float(self.settings.min_confidence)
+        weights = load_weights()
+        dated = _collection_now(store or self.store) is not None
+        return weights.threshold if dated else weights.threshold_undated
 
     def score(
         self,
@@ -148,6 +157,8 @@ class Index:
         kind = question_kind(question)
         full_q = " ".join([question, *history[-1:]])
         article_cover = _article_cover(store, idf, pool.articles())
+        now = _collection_now(store)
+        fresh = {a: pool.recency(a, now, weights.undated) for a in pool.articles()}
         rows = []
         for c, d in zip(cands, dense, strict=True):
             own = term_set(c.text)
@@ -167,6 +178,7 @@ class Index:
                     novelty(full_q, c.text),
                     type_match(kind, c.text),
                     float(np.log1p(len(c.text))),
+                    fresh[c.article_id],
                 ]
             )
         feats = np.array(rows, dtype=np.float64)
@@ -176,17 +188,24 @@ class Index:
             for c, s in zip(cands, scores, strict=True)
         ]
         total_idf = sum(idf.values()) or 1.0
+        # How well the articles answer, apart from how new they are: the best sentence on
+        # evidence alone, and then separately how new its article is.
+        evidence = scores - weights.sentence[RECENCY] * feats[:, RECENCY]
+        best = int(np.argmax(evidence))
+        top_passage = float(pscores[0]) if len(pscores) else 0.0
         qfeats = np.array(
             [
-                float(scores.max()),
-                float(pscores[0]) if len(pscores) else 0.0,
+                float(evidence[best]),
+                top_passage,
                 float((feats[:, 4] + feats[:, 5]).max()),
                 sum(w for t, w in idf.items() if dfs[t] == 0) / total_idf,
                 _name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
                 _agreement(pool, dsids, ksids),
+                top_passage * fresh[cands[best].article_id],
             ]
         )
-        return Scored(ranked, feats, qfeats, answer_probability(qfeats, weights))
+        model = weights.question if now is not None else weights.question_undated
+        return Scored(ranked, feats, qfeats, answer_probability(qfeats, model))
 
     def _query(self, question: str, history: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """A follow-up ('what did he say about France?') borrows the previous question's
@@ -216,7 +235,7 @@ class _Pool:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, Article | None] = {}
         self.passage: dict[int, tuple[float, int]] = {}  # sid -> (best passage score, rank)
         self.sids: set[int] = set()
         self.article_score: dict[str, float] = {}
@@ -266,10 +285,23 @@ class _Pool:
         return set(self.texts)
 
     def text(self, article_id: str) -> str:
+        article = self.article(article_id)
+        return article.text if article else ""
+
+    def article(self, article_id: str) -> Article | None:
         if article_id not in self.texts:
-            article = self.store.article(article_id)
-            self.texts[article_id] = article.text if article else ""
+            self.texts[article_id] = self.store.article(article_id)
         return self.texts[article_id]
+
+    def recency(self, article_id: str, now: date | None, undated: float) -> float:
+        article = self.article(article_id)
+        fresh = recency(article_date(article), now) if article else None
+        return undated if fresh is None else fresh
+
+
+def _collection_now(store: Store) -> date | None:
+    """The newest article's date, recorded at build time; None for an undated collection."""
+    return parse_date(str(store.manifest.get("newest_article") or ""))
 
 
 def _name_cover(question: str, best: list[_Cand]) -> float:

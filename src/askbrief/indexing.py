@@ -28,6 +28,7 @@ import numpy as np
 from .articles import read_folder
 from .chunking import Chunked, chunk
 from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING, Settings
+from .dates import newest
 from .embedding import Embedder
 from .errors import AskbriefError, IndexMismatchError
 from .records import Article, BuildReport
@@ -220,7 +221,7 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob) -> BuildReport:
     faiss.write_index(fit_vector_index(dense), str(tmp / DENSE))
     pause_point("writing")
     faiss.write_index(fit_vector_index(sentence_vecs), str(tmp / SENTENCE_VECS))
-    _write_manifest(tmp, job.settings, counts)
+    _write_manifest(tmp, job.settings, counts | {"newest_article": newest_article(job.articles)})
     return plan.report(len(jobs), counts["articles"], counts["passages"])
 
 
@@ -332,7 +333,14 @@ def _drop(db: sqlite3.Connection, dense, sentence_vecs, gone: list[str]) -> None
     db.execute(f"DELETE FROM articles WHERE id IN ({marks})", gone)
 
 
-def _write_manifest(tmp: Path, settings: Settings, counts: dict[str, int]) -> None:
+def newest_article(articles: list[Article]) -> str | None:
+    """The collection's 'now' for recency at question time (dates.py), kept in the manifest
+    so a question need not read every article."""
+    found = newest(articles)
+    return found.isoformat() if found else None
+
+
+def _write_manifest(tmp: Path, settings: Settings, counts: dict[str, object]) -> None:
     """Written last: it records every other file's size and checksum."""
     manifest = {
         "format_version": FORMAT_VERSION,

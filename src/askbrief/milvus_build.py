@@ -28,7 +28,15 @@ from typing import Any
 
 from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING
 from .errors import AskbriefError, IndexMismatchError
-from .indexing import BuildJob, Plan, embed_jobs, passage_jobs, pause_point, plan_changes
+from .indexing import (
+    BuildJob,
+    Plan,
+    embed_jobs,
+    newest_article,
+    passage_jobs,
+    pause_point,
+    plan_changes,
+)
 from .milvus_store import (
     BM25_B,
     BM25_K1,
@@ -163,6 +171,7 @@ class _Builder:
             "max_tokens": s.max_tokens,
             "overlap_sentences": s.overlap_sentences,
             "bm25": {"k1": BM25_K1, "b": BM25_B},
+            "newest_article": newest_article(self.job.articles),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 

@@ -31,14 +31,19 @@ SENTENCE_FEATURES = (
     "novel",  # share of the sentence's names and numbers that the question lacks
     "type_match",  # holds what the question asks for: a number, a name, a quotation
     "length",  # log of the sentence length in characters
+    "recency",  # how new the sentence's article is within the collection (dates.py)
 )
+RECENCY = SENTENCE_FEATURES.index("recency")
 QUESTION_FEATURES = (
-    "top_score",  # best ranker score
+    "top_score",  # best ranker score without its recency term: the evidence
     "top_passage",  # best passage cosine
     "best_cover",  # best idf-weighted coverage of the question by a sentence and neighbours
     "unknown",  # idf share of question terms the articles never use
     "name_cover",  # share of the question's names found near the best sentences
     "agreement",  # overlap of articles in dense and BM25 top lists
+    # top_passage times the recency of the best sentence's article: old news rarely answers
+    # "this week", and a new article that barely matches does not either.
+    "fresh_match",
 )
 
 _NUMBER = re.compile(r"\d")
@@ -52,15 +57,25 @@ class Weights:
     sentence: np.ndarray  # one weight per SENTENCE_FEATURES, plus bias last
     question: np.ndarray  # one weight per QUESTION_FEATURES, plus bias last
     threshold: float  # answer when the question model's probability is at least this
+    undated: float  # recency feature of an article without a date in a dated collection
+    question_undated: np.ndarray  # the question model for a collection without dates
+    threshold_undated: float
 
 
 @lru_cache(maxsize=1)
 def load_weights() -> Weights:
     data = json.loads(resources.files("askbrief").joinpath("ranker.json").read_text("utf-8"))
+
+    def row(part: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
+        return np.array([part[f] for f in names] + [part["bias"]])
+
     return Weights(
-        np.array([data["sentence"][f] for f in SENTENCE_FEATURES] + [data["sentence"]["bias"]]),
-        np.array([data["question"][f] for f in QUESTION_FEATURES] + [data["question"]["bias"]]),
+        row(data["sentence"], SENTENCE_FEATURES),
+        row(data["question"], QUESTION_FEATURES),
         float(data["threshold"]),
+        float(data["undated"]),
+        row(data["question_undated"], QUESTION_FEATURES),
+        float(data["threshold_undated"]),
     )
 
 
@@ -120,6 +135,6 @@ def sentence_scores(features: np.ndarray, weights: Weights) -> np.ndarray:
     return features @ weights.sentence[:-1] + weights.sentence[-1]
 
 
-def answer_probability(features: np.ndarray, weights: Weights) -> float:
-    z = float(features @ weights.question[:-1] + weights.question[-1])
+def answer_probability(features: np.ndarray, weights: np.ndarray) -> float:
+    z = float(features @ weights[:-1] + weights[-1])
     return 1.0 / (1.0 + math.exp(-z))
