@@ -152,8 +152,9 @@ def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iter
         return
     text = decode(data, shown, notes)
     fmt = FILE_FORMATS[suffix]
+    url = published = None
     if fmt == "html":
-        title, text = _extract_html(text, shown)
+        title, text, url, published = _extract_html(text, shown)
     elif fmt == "md":
         match = _MD_TITLE.search(text)
         title = match.group(1).strip() if match else _first_line(text)
@@ -161,7 +162,15 @@ def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iter
         title = _first_line(text)
     if not text.strip():
         raise ArticleError(f"{shown}: no text (empty or whitespace only); skipped")
-    yield Article(id=rel_id, title=title or path.stem, text=text, source_path=shown, format=fmt)
+    yield Article(
+        id=rel_id,
+        title=title or path.stem,
+        text=text,
+        source_path=shown,
+        format=fmt,
+        url=url,
+        published=published,
+    )
 
 
 def decode(data: bytes, shown: str, warnings: list[str] | None = None) -> str:
@@ -235,17 +244,23 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _extract_html(html: str, shown: str) -> tuple[str, str]:
+def _extract_html(html: str, shown: str) -> tuple[str, str, str | None, str | None]:
+    """Title, text, canonical URL and publication date of a web page. The date comes only
+    from the page's markup (meta tags, JSON-LD, time elements): htmldate's extensive search
+    would guess one from any year in the text ('since 2020')."""
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, favor_recall=True
+        html,
+        with_metadata=True,
+        include_comments=False,
+        favor_recall=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    text = (doc.text if doc is not None else "") or ""
-    if not text.strip():
+    if doc is None or not (doc.text or "").strip():
         raise ArticleError(f"{shown}: no article text found in the HTML; skipped")
-    title = (doc.title or "").strip() if doc is not None else ""
-    return title or _first_line(text), text
+    title = (doc.title or "").strip()
+    return title or _first_line(doc.text), doc.text, doc.url or None, doc.date or None
 
 
 def _read_jsonl(data: bytes, shown: str, warnings: list[str]) -> Iterator[Article]:
