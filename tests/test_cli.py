@@ -65,6 +65,7 @@ def test_index_query_show_stats(env: dict[str, str]) -> None:
     assert shown.output == text
     stats = run(["stats"], env)
     assert "articles:  1" in stats.output and "all-MiniLM-L6-v2" in stats.output
+    assert "newest:    no dated articles" in stats.output  # the seed has no date
 
 
 def test_batch_answers_one_json_per_line(env: dict[str, str], tmp_path: Path) -> None:

@@ -225,6 +225,8 @@ def stats(store: str | None, index_dir: Path | None) -> None:
         "sentence(s) overlap"
     )
     click.echo(f"built:     {m.get('built_at')}")
+    newest = m.get("newest_article")
+    click.echo(f"newest:    {newest or 'no dated articles (recency not used)'}")
 
 
 @cli.command("eval")

@@ -79,6 +79,7 @@ class Index:
             "built_at",
             "max_tokens",
             "overlap_sentences",
+            "newest_article",
         )
         return {"index": self.settings.store_uri, **{k: m.get(k) for k in keys}}
 
