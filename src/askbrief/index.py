@@ -236,7 +236,7 @@ class _Pool:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.texts: dict[str, Article | None] = {}
+        self.loaded: dict[str, Article | None] = {}  # article id -> article, as read
         self.passage: dict[int, tuple[float, int]] = {}  # sid -> (best passage score, rank)
         self.sids: set[int] = set()
         self.article_score: dict[str, float] = {}
@@ -283,16 +283,16 @@ class _Pool:
         return out
 
     def articles(self) -> set[str]:
-        return set(self.texts)
+        return set(self.loaded)
 
     def text(self, article_id: str) -> str:
         article = self.article(article_id)
         return article.text if article else ""
 
     def article(self, article_id: str) -> Article | None:
-        if article_id not in self.texts:
-            self.texts[article_id] = self.store.article(article_id)
-        return self.texts[article_id]
+        if article_id not in self.loaded:
+            self.loaded[article_id] = self.store.article(article_id)
+        return self.loaded[article_id]
 
     def recency(self, article_id: str, now: date | None, undated: float) -> float:
         article = self.article(article_id)
