@@ -74,6 +74,8 @@ def test_recency_fades_with_age_from_the_newest_article() -> None:
     now = date(2024, 2, 23)
     assert newest([art(published="2024-02-23"), art(published="2019-01-01"), art()]) == now
     assert newest([art(), art(url="https://example.com/x")]) is None
+    future = art(url="https://example.com/2035/01/plans")  # not a publication date
+    assert newest([art(published="2024-02-23"), future], today=date(2026, 1, 1)) == now
     fresh = [recency(date(2024, 2, 23 - d), now) for d in (0, 7, 21)]
     assert fresh[0] == 1.0 and fresh[0] > fresh[1] > fresh[2] > 0  # type: ignore[operator]
     assert recency(date(2024, 3, 1), now) == 1.0  # dated after "now": as new as it gets

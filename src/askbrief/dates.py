@@ -43,10 +43,14 @@ def parse_date(value: str) -> date | None:
     return None if parsed.year == _UNSET.year else parsed
 
 
-def newest(articles: Iterable[Article]) -> date | None:
+def newest(articles: Iterable[Article], today: date | None = None) -> date | None:
     """The collection's 'now': its newest dated article, not the clock, so an archive of
-    old news answers the same way on any day."""
-    return max((d for d in map(article_date, articles) if d is not None), default=None)
+    old news answers the same way on any day. Dates after `today` (default: the clock) are
+    mistakes or URLs about the future ('/2035/01/plans'), and would make every real article
+    look old: they are left out."""
+    limit = today or date.today()
+    dates = (d for d in map(article_date, articles) if d is not None and d <= limit)
+    return max(dates, default=None)
 
 
 def recency(when: date | None, now: date | None) -> float | None:
