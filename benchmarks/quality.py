@@ -122,14 +122,18 @@ def bm25_quotes(units: Units, questions: Sequence[str]) -> list[list[str]]:
 
 
 def dense_quotes(
-    units: Units, vectors: np.ndarray, embedder: Embedder, questions: Sequence[str]
+    units: Units,
+    vectors: np.ndarray,
+    embedder: Embedder,
+    questions: Sequence[str],
+    k: int = BUDGET,
 ) -> list[list[str]]:
-    """Top units by cosine (exact search); never abstains."""
+    """Top k units by cosine (exact search); never abstains."""
     import faiss
 
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
-    _, ids = index.search(embedder.embed(list(questions)), BUDGET)
+    _, ids = index.search(embedder.embed(list(questions)), k)
     return [[units.texts[i] for i in row if i >= 0] for row in ids]
 
 
@@ -276,6 +280,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             lambda qs: dense_quotes(chunks, cvecs, embedder, qs),
         )
     )
+    # The same retriever held to about askbrief's character budget instead of its quote count.
+    for k in (1, 2):
+        rows.append(
+            timed(
+                f"  the same, top {k} ({k * CHUNK_CHARS} chars)",
+                questions,
+                lambda qs, k=k: dense_quotes(chunks, cvecs, embedder, qs, k),
+            )
+        )
     print(render(rows, dataset))
 
 
