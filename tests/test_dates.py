@@ -137,6 +137,7 @@ def test_the_newer_of_two_equal_reports_is_quoted_first(
         answer = idx.ask(QUESTION, max_quotes=1)
         assert answer.answered, answer
         firsts.append(answer.quotes[0].article_id)
+        assert answer.sources[0].date == "2024-01-08"  # from the URL: the date ranking used
         idx.store.close()
     assert firsts == ["smith", "jones"]
 

@@ -39,7 +39,17 @@ from askbrief.ui import (
 
 ANSWER_KEYS = {"question", "answered", "message", "confidence", "quotes", "sources"}
 QUOTE_KEYS = {"n", "text", "article_id", "title", "source_path", "start", "end", "score"}
-SOURCE_KEYS = {"n", "article_id", "title", "source_path", "source", "url", "published", "quotes"}
+SOURCE_KEYS = {
+    "n",
+    "article_id",
+    "title",
+    "source_path",
+    "source",
+    "url",
+    "published",
+    "date",
+    "quotes",
+}
 
 # ---------------------------------------------------------------- outside-network recorder
 

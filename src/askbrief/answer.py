@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .dates import article_date
 from .records import Answer, Article, Quote, Source
 from .text import normalize
 
@@ -79,7 +80,14 @@ def assemble(
         )
         by_article.setdefault(article.id, []).append(n)
     sources = tuple(
-        Source(ns[0], a.id, a.title, a.source_path, a.source, a.url, a.published, tuple(ns))
+        Source(
+            ns[0], a.id, a.title, a.source_path, a.source, a.url, a.published, tuple(ns), _day(a)
+        )
         for a, ns in ((articles[i], ns) for i, ns in by_article.items())
     )
     return Answer(question, True, tuple(quotes), sources, "", confidence)
+
+
+def _day(article: Article) -> str | None:
+    found = article_date(article)
+    return found.isoformat() if found else None

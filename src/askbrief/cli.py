@@ -283,7 +283,7 @@ def render(answer: Answer) -> str:
         lines.append("")
     lines.append("Sources:")
     for s in answer.sources:
-        where = ", ".join(x for x in (s.source, s.published, s.url) if x)
+        where = ", ".join(x for x in (s.source, s.date, s.url) if x)
         refs = " ".join(f"[{n}]" for n in s.quotes)
         lines.append(f"{refs} {s.title} \u2014 {s.source_path}" + (f" ({where})" if where else ""))
     return "\n".join(lines)

@@ -47,6 +47,7 @@ class Source:
     url: str | None
     published: str | None
     quotes: tuple[int, ...]  # citation numbers quoted from this article
+    date: str | None = None  # YYYY-MM-DD from `published` or the URL: the date ranking used
 
 
 @dataclass(frozen=True)

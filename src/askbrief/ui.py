@@ -33,6 +33,7 @@ import gradio as gr  # noqa: E402
 
 from .articles import SUPPORTED_SUFFIXES, read_path  # noqa: E402
 from .config import Settings  # noqa: E402
+from .dates import article_date  # noqa: E402
 from .embedding import Embedder  # noqa: E402
 from .errors import ArticleError, AskbriefError, NoIndexError  # noqa: E402
 from .index import Index  # noqa: E402
@@ -168,7 +169,8 @@ def _one_line(text: str) -> str:
 
 def _source_item(turn: int, source: dict[str, Any]) -> str:
     marks = " ".join(cite_link(turn, n) for n in source["quotes"])
-    meta = " · ".join(esc(v) for v in (source.get("published"), source.get("source")) if v)
+    when = source.get("date") or source.get("published")  # the raw field if it is no date
+    meta = " · ".join(esc(v) for v in (when, source.get("source")) if v)
     meta_html = f' <span class="ab-meta">{meta}</span>' if meta else ""
     return f'<li>{marks} <span class="ab-title">{esc(source["title"])}</span>{meta_html}</li>'
 
@@ -211,7 +213,8 @@ SOURCE_PLACEHOLDER = source_box(
 
 def render_source(article: Article, quotes: Sequence[dict[str, Any]], current: int) -> str:
     """The whole article, escaped, with this answer's quotes from it in <mark>s."""
-    meta = [esc(v) for v in (article.published, article.source) if v]
+    day = article_date(article)
+    meta = [esc(v) for v in (day.isoformat() if day else article.published, article.source) if v]
     if article.url and article.url.lower().startswith(("http://", "https://")):
         meta.append(
             f'<a href="{esc(article.url)}" target="_blank" rel="noopener noreferrer">'
