@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 
 from .records import Article
 
@@ -32,8 +33,10 @@ def article_date(article: Article) -> date | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def parse_date(value: str) -> date | None:
-    """ISO 8601 or any common spelling ('Tue, 9 Jan 2024 10:05 GMT'); None if it is not one."""
+    """ISO 8601 or any common spelling ('Tue, 9 Jan 2024 10:05 GMT'); None if it is not one.
+    Cached: every question reads the dates of its candidate articles again."""
     from dateutil import parser
 
     try:  # missing parts come from the default: '2024' is mid-2024, 'Jan 2024' mid-January
