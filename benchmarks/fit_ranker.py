@@ -116,6 +116,41 @@ def fit_answer_model(
     return weights | {"bias": round(qbias, 6)}, round(float(th), 4)
 
 
+def fit_sentence_ranker(labelled: list[dict]) -> tuple[np.ndarray, float]:
+    """Logistic regression over sentence signals (positives hold the gold answer), returned
+    as weights and bias on the raw signals, the form ranker.json keeps."""
+    X = np.vstack([it["X"] for it in labelled])
+    y = np.concatenate([it["y"] for it in labelled])
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    m = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((X - mu) / sd, y)
+    return m.coef_[0] / sd, float(m.intercept_[0] - (m.coef_[0] * mu / sd).sum())
+
+
+FRESH = SENTENCE_FEATURES.index("recency")
+FRESH_MATCH, TOP_PASSAGE = (
+    QUESTION_FEATURES.index("fresh_match"),
+    QUESTION_FEATURES.index("top_passage"),
+)
+
+
+def question_signals(
+    it: dict, coef: np.ndarray, bias: float
+) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """The question signals as Index.score computes them under this ranker: the signals that
+    depend on which sentence is best (on evidence, without its recency term) follow it.
+    Returns (question signals, sentence scores, recency of the best sentence's article)."""
+    q = it["Q"].copy()
+    if not len(it["X"]):
+        q[0] = -10.0
+        return q, np.zeros(0), None
+    s = it["X"] @ coef + bias
+    evidence = s - coef[FRESH] * it["X"][:, FRESH]
+    b = int(np.argmax(evidence))
+    recency = float(it["X"][b, FRESH])
+    q[0], q[FRESH_MATCH] = evidence[b], recency * q[TOP_PASSAGE]
+    return q, s, recency
+
+
 def end_to_end(items: list[dict], max_false_refusal: float, splits: int = 6) -> None:
     """The whole shipped pipeline cross-validated: for each fold, fit the ranker on the
     training questions, the answer model on their signals, pick the threshold on them, then
@@ -123,34 +158,14 @@ def end_to_end(items: list[dict], max_false_refusal: float, splits: int = 6) -> 
     (stratified by question type), so it estimates what unseen questions would get."""
     types = np.array([it["type"] for it in items])
     t = np.array([it["answerable"] for it in items])
-    fresh = SENTENCE_FEATURES.index("recency")
-    top, passage = QUESTION_FEATURES.index("fresh_match"), QUESTION_FEATURES.index("top_passage")
     totals = []
     for seed in range(splits):
         hits = hits_all = off = refused = 0
         folds = StratifiedKFold(5, shuffle=True, random_state=seed)
         for train, test in folds.split(np.zeros(len(items)), types):
             labelled = [items[i] for i in train if items[i]["answerable"] and len(items[i]["X"])]
-            X = np.vstack([it["X"] for it in labelled])
-            y = np.concatenate([it["y"] for it in labelled])
-            mu, sd = X.mean(0), X.std(0) + 1e-9
-            m = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-            m.fit((X - mu) / sd, y)
-            coef = m.coef_[0] / sd
-            bias = m.intercept_[0] - (m.coef_[0] * mu / sd).sum()
-
-            def signals(it: dict, coef=coef, bias=bias) -> tuple[np.ndarray, np.ndarray]:
-                q = it["Q"].copy()
-                if not len(it["X"]):
-                    q[0] = -10.0
-                    return q, np.zeros(0)
-                s = it["X"] @ coef + bias
-                evidence = s - coef[fresh] * it["X"][:, fresh]
-                b = int(np.argmax(evidence))
-                q[0], q[top] = evidence[b], it["X"][b, fresh] * q[passage]
-                return q, s
-
-            Q = np.array([signals(items[i])[0] for i in train])
+            coef, bias = fit_sentence_ranker(labelled)
+            Q = np.array([question_signals(items[i], coef, bias)[0] for i in train])
             qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
             qm = LogisticRegression(C=0.3, max_iter=2000).fit((Q - qmu) / qsd, t[train])
             p = qm.predict_proba((Q - qmu) / qsd)[:, 1]
@@ -160,7 +175,7 @@ def end_to_end(items: list[dict], max_false_refusal: float, splits: int = 6) -> 
                 if (p[t[train]] < x).mean() <= max_false_refusal
             )
             for i in test:
-                q, s = signals(items[i])
+                q, s, _ = question_signals(items[i], coef, bias)
                 answered = qm.predict_proba(((q - qmu) / qsd)[None])[0, 1] >= th
                 if items[i]["answerable"]:
                     refused += not answered
@@ -226,27 +241,15 @@ def main() -> None:
     print(
         f"fitted ranker (5-fold CV): recall@5 {cv_hits}/{n_ans} = {cv_hits / n_ans:.3f}, median chars {cv_chars:.0f}"
     )
-    final = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((X - mu) / sd, y)
-    coef = final.coef_[0] / sd
-    bias = float(final.intercept_[0] - (final.coef_[0] * mu / sd).sum())
+    coef, bias = fit_sentence_ranker(answerable)
     for f, c in zip(SENTENCE_FEATURES, coef, strict=True):
         print(f"  {f:12s} {c:+.3f}")
 
     # Question model: with the fitted ranker's top score; label = the question is answerable.
-    # Signals that depend on which sentence ranks first follow the new ranker.
-    top, fresh = QUESTION_FEATURES.index("fresh_match"), SENTENCE_FEATURES.index("recency")
-    top_passage = QUESTION_FEATURES.index("top_passage")
     for it in items:
-        s = it["X"] @ coef + bias if len(it["X"]) else np.zeros(0)
-        it["Q2"] = it["Q"].copy()
-        evidence = s - coef[fresh] * it["X"][:, fresh] if len(s) else s
-        it["Q2"][0] = float(evidence.max()) if len(s) else -10.0
-        if len(s):
-            recency = it["X"][int(np.argmax(evidence)), fresh]
-            it["Q2"][top] = recency * it["Q2"][top_passage]
-            it["recency"] = recency
+        it["Q2"], _, it["recency"] = question_signals(it, coef, bias)
     # An undated article or collection counts as a typical answerable question's best article.
-    undated = float(np.mean([it["recency"] for it in answerable]))
+    undated = float(np.mean([it["recency"] for it in answerable if it["recency"] is not None]))
     print(
         f"recency of the best article, answerable questions' mean (used when undated): {undated:.3f}"
     )
@@ -256,7 +259,7 @@ def main() -> None:
     used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
     dated = fit_answer_model(Q, t, types, used, args, "dated collection")
     # A collection without dates has no recency signal: its own model, fitted without it.
-    undated_used = [u for u in used if u != top]
+    undated_used = [u for u in used if u != FRESH_MATCH]
     no_dates = fit_answer_model(Q, t, types, undated_used, args, "undated collection")
     end_to_end(items, args.max_false_refusal)
     if args.write:
