@@ -115,9 +115,8 @@ class Index:
         threshold of the answer model this collection uses (dated or not)."""
         if self.settings.min_confidence is not None:
             return float(self.settings.min_confidence)
-        weights = load_weights()
         dated = _collection_now(store or self.store) is not None
-        return weights.threshold if dated else weights.threshold_undated
+        return load_weights().answer_model(dated)[1]
 
     def score(
         self,
@@ -205,7 +204,7 @@ class Index:
                 top_passage * fresh[cands[best].article_id],
             ]
         )
-        model = weights.question if now is not None else weights.question_undated
+        model, _ = weights.answer_model(dated=now is not None)
         return Scored(ranked, feats, qfeats, answer_probability(qfeats, model))
 
     def _query(self, question: str, history: Sequence[str]) -> tuple[np.ndarray, list[str]]:

@@ -61,6 +61,12 @@ class Weights:
     question_undated: np.ndarray  # the question model for a collection without dates
     threshold_undated: float
 
+    def answer_model(self, dated: bool) -> tuple[np.ndarray, float]:
+        """(question weights, threshold) for a collection with or without article dates."""
+        if dated:
+            return self.question, self.threshold
+        return self.question_undated, self.threshold_undated
+
 
 @lru_cache(maxsize=1)
 def load_weights() -> Weights:
