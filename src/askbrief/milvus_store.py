@@ -4,7 +4,8 @@ Everything a question needs lives in Milvus, so app servers hold no index state:
 
     <prefix>_meta       one row: the manifest, the published build number, BM25 totals
     <prefix>_articles   one row per article version: id, content hash, counts
-    <prefix>_blobs      an article version's text and metadata, sentence spans and terms,
+    <prefix>_blobs      an article version's text and metadata, sentence spans, terms and
+                        named entities,
                         as JSON cut into <= 64 KiB VARCHAR parts
     <prefix>_passages   dense vectors (FLAT, inner product) with article id and offsets
     <prefix>_sentences  late-chunked vectors, offsets, and the sentence's stemmed keyword
@@ -40,6 +41,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .config import EMBEDDING_DIM
+from .entities import Entity
 from .errors import AskbriefError, IndexMismatchError, NoIndexError, StoreError
 from .records import Article, Span
 from .store import FULL_HINT, PassageRow, check_manifest
@@ -511,7 +513,7 @@ class MilvusStore:
             for row in self._visible_rows("sentences", missing, SENTENCE_FIELDS):
                 self._remember_sentence(row["id"], row)
         found = {s: self._sentence_rows[s] for s in sids if s in self._sentence_rows}
-        self._prefetch({row[0] for row in found.values()}, ("article", "spans"))
+        self._prefetch({row[0] for row in found.values()}, ("article", "spans", "entities"))
         return found
 
     def passages(self, pids: list[int]) -> dict[int, PassageRow]:
@@ -531,6 +533,14 @@ class MilvusStore:
         spans = self._blob_values([version], "spans").get(version) or []
         lo, hi = max(0, first), min(len(spans) - 1, last)
         return [(spans[i][0], i, Span(spans[i][1], spans[i][2])) for i in range(lo, hi + 1)]
+
+    def entities(self, article_id: str) -> list[Entity]:
+        """(start, end, label) of the named entities in an article's text, by start."""
+        version = self._versions({article_id}).get(article_id)
+        if version is None:
+            return []
+        found = self._blob_values([version], "entities").get(version) or []
+        return [(s, e, label) for s, e, label in found]
 
     def article(self, article_id: str) -> Article | None:
         version = self._versions({article_id}).get(article_id)

@@ -29,7 +29,7 @@ SENTENCE_FEATURES = (
     "article_cover",  # idf-weighted share of question terms anywhere in the article
     "lead",  # 1 / (1 + sentence position): news puts the key facts first
     "novel",  # share of the sentence's names and numbers that the question lacks
-    "type_match",  # holds what the question asks for: a number, a name, a quotation
+    "type_match",  # names a thing of the kind asked for, new to the question (entities.py)
     "length",  # log of the sentence length in characters
     "recency",  # how new the sentence's article is within the collection (dates.py)
 )
@@ -48,7 +48,6 @@ QUESTION_FEATURES = (
 
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
-_QUOTE = re.compile(r"[\"“”]")
 _RRF_K = 60
 
 
@@ -83,31 +82,6 @@ def load_weights() -> Weights:
         row(data["question_undated"], QUESTION_FEATURES),
         float(data["threshold_undated"]),
     )
-
-
-def question_kind(question: str) -> str:
-    q = question.lower()
-    if re.search(r"\b(how many|how much|what percent|what percentage|how old|how long)\b", q):
-        return "number"
-    if re.search(r"\b(when|what year|what date|which year|which day)\b", q):
-        return "number"
-    if re.search(
-        r"\b(who|whom|whose|which (company|country|team|city|state|person|man|woman))\b", q
-    ):
-        return "name"
-    if re.search(r"\b(call|called|say|said|describe|described|term|label)\b", q):
-        return "quote"
-    return "other"
-
-
-def type_match(kind: str, sentence: str) -> float:
-    if kind == "number":
-        return 1.0 if _NUMBER.search(sentence) else 0.0
-    if kind == "name":
-        return 1.0 if _NAME.search(sentence) else 0.0
-    if kind == "quote":
-        return 1.0 if _QUOTE.search(sentence) else 0.0
-    return 0.0
 
 
 def novelty(question: str, sentence: str) -> float:

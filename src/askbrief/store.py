@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID
+from .entities import Entity
 from .errors import IndexMismatchError, NoIndexError
 from .records import Article, Span
 
@@ -55,6 +56,10 @@ CREATE TABLE passages (
   last INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
 );
 CREATE INDEX passages_by_article ON passages (article_id);
+CREATE TABLE entities (
+  article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL
+);
+CREATE INDEX entities_by_article ON entities (article_id);
 """
 
 
@@ -334,6 +339,14 @@ class Store:
             (article_id, first, last),
         )
         return [(r[0], r[1], Span(r[2], r[3])) for r in rows]
+
+    def entities(self, article_id: str) -> list[Entity]:
+        """(start, end, label) of the named entities in an article's text, by start."""
+        rows = self._rows(
+            'SELECT start, "end", label FROM entities WHERE article_id = ? ORDER BY start',
+            (article_id,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def article(self, article_id: str) -> Article | None:
         row = self._one(

@@ -1,0 +1,133 @@
+"""Answer types: what a question asks for, the entities stored with each article, and that
+a sentence naming a thing of the kind asked for is preferred."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import STORES, CountingEmbedder, store_at
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from askbrief import Index, Settings, build_index
+from askbrief.entities import PLACE, find_entities, holds_answer, in_span, wanted
+from askbrief.ranking import SENTENCE_FEATURES
+from askbrief.stores import open_store
+
+TYPE_MATCH = SENTENCE_FEATURES.index("type_match")
+
+
+@pytest.mark.parametrize(
+    ("question", "labels"),
+    [
+        ("Which country declared an internal armed conflict this week?", PLACE | {"NORP"}),
+        ("Which US state became the first to ban the sale?", PLACE | {"NORP"}),
+        ("Which airline found loose bolts on its planes?", {"ORG"}),
+        ("Which R&B singer released a country album?", {"PERSON"}),
+        ("Who beat the 16-year-old darts prodigy?", {"PERSON", "ORG", "NORP"}),
+        ("How many hacking attempts does the bank fight off each day?", {"CARDINAL"}),
+        ("What percentage of teenagers feel addicted?", {"PERCENT"}),
+        ("What is the name of the storm that hit Britain?", {"EVENT"}),
+        ("When did the strike end?", {"DATE"}),
+        ("What did the minister say about the strike?", set()),
+    ],
+)
+def test_what_a_question_asks_for(question: str, labels: set[str]) -> None:
+    assert labels <= wanted(question)
+    assert bool(labels) == bool(wanted(question))
+
+
+def test_entities_are_spans_of_the_text() -> None:
+    text = "On Friday, Japan became the fifth nation to land a craft on the moon."
+    (found,) = find_entities([text])
+    named = {text[s:e]: label for s, e, label in found}
+    assert named.get("Japan") == "GPE" and named.get("Friday") == "DATE"
+    asked = {"countri", "land", "moon"}
+    assert holds_answer(frozenset({"GPE"}), asked, text, found)
+    assert not holds_answer(frozenset({"PERSON"}), asked, text, found)
+    assert in_span(found, 0, 9) == [e for e in found if e[1] <= 9]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=120), min_size=1, max_size=4))
+def test_entity_offsets_always_fall_inside_odd_texts(texts: list[str]) -> None:
+    for text, found in zip(texts, find_entities(texts), strict=True):
+        for start, end, label in found:
+            assert 0 <= start < end <= len(text) and label
+            assert text[start:end].strip()
+
+
+FLOODS = [
+    {
+        "id": "plain",
+        "title": "Floods",
+        "text": "A state of emergency was declared after the floods washed away roads, "
+        "officials said on Monday.",
+    },
+    {
+        "id": "named",
+        "title": "Floods",
+        "text": "Ecuador declared a state of emergency after floods on Monday.",
+    },
+]
+
+
+def write(folder: Path, rows: list[dict[str, str]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "news.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_the_sentence_naming_what_was_asked_for_comes_first(
+    tmp_path: Path, embedder: CountingEmbedder, kind: str
+) -> None:
+    write(tmp_path / "a", FLOODS)
+    cfg = Settings.load(articles_dir=tmp_path / "a", store=store_at(tmp_path, kind))
+    build_index(cfg, embedder)
+    idx = Index(cfg, embedder)
+    question = "Which country declared a state of emergency after the floods?"
+    scored = idx.score(question)
+    match = {
+        c.article_id: f[TYPE_MATCH]
+        for c, f in zip(scored.candidates, scored.sentence_features, strict=True)
+    }
+    assert match == {"plain": 0.0, "named": 1.0}
+    answer = idx.ask(question, max_quotes=1)
+    assert answer.answered and answer.quotes[0].article_id == "named", answer
+    # A question that names the country already gets nothing for it.
+    scored = idx.score("Did Ecuador declare a state of emergency after the floods?")
+    assert not any(f[TYPE_MATCH] for f in scored.sentence_features)
+    idx.store.close()
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_entities_follow_incremental_updates(
+    tmp_path: Path, embedder: CountingEmbedder, kind: str
+) -> None:
+    write(tmp_path / "a", FLOODS)
+    cfg = Settings.load(articles_dir=tmp_path / "a", store=store_at(tmp_path, kind))
+    build_index(cfg, embedder)
+    store = open_store(cfg)
+    plain_before = store.entities("plain")
+    assert ("Ecuador", "GPE") in [
+        (FLOODS[1]["text"][s:e], label) for s, e, label in store.entities("named")
+    ]
+    store.close()
+
+    changed = [FLOODS[0], {**FLOODS[1], "text": "Peru declared a state of emergency on Monday."}]
+    write(
+        tmp_path / "a",
+        [*changed, {"id": "new", "title": "Visit", "text": "Emmanuel Macron visited Lima."}],
+    )
+    report = build_index(cfg, embedder)
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
+    store = open_store(cfg)
+    text = changed[1]["text"]
+    assert store.entities("plain") == plain_before
+    assert [text[s:e] for s, e, _ in store.entities("named")][:1] == ["Peru"]
+    assert "Emmanuel Macron" in [
+        "Emmanuel Macron visited Lima."[s:e] for s, e, _ in store.entities("new")
+    ]
+    store.close()
