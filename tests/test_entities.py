@@ -79,13 +79,19 @@ def write(folder: Path, rows: list[dict[str, str]]) -> None:
     (folder / "news.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
 
 
+def indexed(tmp_path: Path, kind: str, embedder: CountingEmbedder) -> Settings:
+    """FLOODS in a real index of this kind."""
+    write(tmp_path / "a", FLOODS)
+    cfg = Settings.load(articles_dir=tmp_path / "a", store=store_at(tmp_path, kind))
+    build_index(cfg, embedder)
+    return cfg
+
+
 @pytest.mark.parametrize("kind", STORES)
 def test_the_sentence_naming_what_was_asked_for_comes_first(
     tmp_path: Path, embedder: CountingEmbedder, kind: str
 ) -> None:
-    write(tmp_path / "a", FLOODS)
-    cfg = Settings.load(articles_dir=tmp_path / "a", store=store_at(tmp_path, kind))
-    build_index(cfg, embedder)
+    cfg = indexed(tmp_path, kind, embedder)
     idx = Index(cfg, embedder)
     question = "Which country declared a state of emergency after the floods?"
     scored = idx.score(question)
@@ -106,9 +112,7 @@ def test_the_sentence_naming_what_was_asked_for_comes_first(
 def test_entities_follow_incremental_updates(
     tmp_path: Path, embedder: CountingEmbedder, kind: str
 ) -> None:
-    write(tmp_path / "a", FLOODS)
-    cfg = Settings.load(articles_dir=tmp_path / "a", store=store_at(tmp_path, kind))
-    build_index(cfg, embedder)
+    cfg = indexed(tmp_path, kind, embedder)
     store = open_store(cfg)
     plain_before = store.entities("plain")
     assert ("Ecuador", "GPE") in [
