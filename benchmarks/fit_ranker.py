@@ -1,7 +1,8 @@
 """Fit askbrief's sentence ranker and answer/abstain model on a dev set, with cross-validation.
 
-    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/dev --index .cache/dev-v3/index [--write]
+    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/dev [--index .cache/eval/dev/index] [--write]
 
+The index is the one `askbrief eval ../shared/eval/dev` builds and caches (the default).
 Reads the dev questions *and answers* (it is training, not answering): for every question it
 asks the library for its candidate sentences and their signals (`Index.score`), labels a
 sentence positive when it contains the gold answer, fits a logistic regression over sentence
@@ -197,7 +198,7 @@ def end_to_end(items: list[dict], max_false_refusal: float, splits: int = 6) -> 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset", type=Path)
-    ap.add_argument("--index", type=Path, default=Path(".cache/dev-v3/index"))
+    ap.add_argument("--index", type=Path, default=Path(".cache/eval/dev/index"))
     ap.add_argument("--write", action="store_true")
     ap.add_argument(
         "--clean", action="store_true", help="fit the answer model without on-topic nulls"
