@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 
 from askbrief import Index, Settings, build_index
+from askbrief.answer import select
+from askbrief.config import ANSWER_CHARS
 from askbrief.errors import AskbriefError
 
 
@@ -45,6 +48,33 @@ def test_spans_match_the_article_file(index: Index) -> None:
         if q.article_id == SEED_FILE.name:
             assert file_text[q.start : q.end] == q.text
     assert [q.n for q in answer.quotes] == list(range(1, len(answer.quotes) + 1))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Lavrov call a ceasefire?",
+        "How many panels does the floating solar farm have?",
+        "Who won the national chess championship?",
+    ],
+)
+def test_widened_quotes_carry_on_into_the_next_sentence(index: Index, question: str) -> None:
+    """The real answer against its own plain best sentences: a quote that grew ends where
+    the article's next sentence ends, and quotes never overlap."""
+    answer = index.ask(question)
+    plain = {(c.article_id, c.start): c for c in select(index.score(question).candidates, 5)}
+    assert {(q.article_id, q.start) for q in answer.quotes} == set(plain)
+    grew = False
+    for q in answer.quotes:
+        c = plain[(q.article_id, q.start)]
+        if q.end != c.end:
+            grew = True
+            nxt = index.store.sentences(q.article_id, c.idx + 1, c.idx + 1)
+            assert nxt and nxt[0][2].end == q.end
+    spans = sorted((q.article_id, q.start, q.end) for q in answer.quotes)
+    assert all(a[0] != b[0] or a[2] <= b[1] for a, b in pairwise(spans))
+    # These answers are short, so there is room: at least one quote grew, within budget.
+    assert grew and sum(len(q.text) for q in answer.quotes) <= ANSWER_CHARS
 
 
 def test_road_to_nowhere(index: Index) -> None:

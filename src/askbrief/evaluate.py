@@ -6,13 +6,14 @@ question's text and goes through `Index.ask`, exactly as `askbrief query` does; 
 are read only afterwards, when scoring.
 
 Each question is asked twice on one index and model: once as shipped (every reported number
-comes from this answer) and once with abstention off (`min_confidence=-1`) and a deeper quote
-budget. `Index.ask` refuses exactly when the answer's confidence is below the threshold and
-otherwise quotes the best `max_quotes` of a ranking the threshold does not touch, so the
-unthresholded answer tells what any threshold t would do: answer iff confidence >= t, with
-its top quotes. `--dump` writes that per question, for sweeping thresholds offline.
-`threshold_mismatches` counts shipped answers the rule fails to predict: if it is not 0 the
-library has changed and sweeps over the dump are stale.
+comes from this answer) and once with abstention off (`min_confidence=-1`), scored once and
+quoted twice: the answer it would give, and a deeper pool of quotes (to see where the answer
+ranks). `Index.ask` refuses exactly when the answer's confidence is below the threshold and
+otherwise gives the answer a threshold does not touch, so the unthresholded answer tells what
+any threshold t would do: answer iff confidence >= t, with those quotes. `--dump` writes that
+per question, for sweeping thresholds offline. `threshold_mismatches` counts shipped answers
+the rule fails to predict: if it is not 0 the library has changed and sweeps over the dump
+are stale.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 from .config import Settings
 from .embedding import Embedder
 from .errors import AskbriefError, IndexMismatchError
-from .index import Index
+from .index import Index, clean_question
 from .indexing import build_index
 from .records import Answer, BuildReport, Quote
 from .stores import parse_store
@@ -150,9 +151,10 @@ class QuestionRecord:
     hit_without_abstention: bool | None = None  # the top quotes had nothing been refused
     retrieval_rank: int | None = None  # 1-based rank of the first passage holding the answer
     pool_rank: int | None = None  # 1-based rank of the first unthresholded quote holding it
-    # the unthresholded answer's quotes (up to POOL_QUOTES), best first: the quote's score,
-    # its length, whether it holds the gold answer. At threshold t the answer would be
-    # refused if confidence < t, else quote the first max_quotes of these.
+    # the unthresholded pool of quotes (up to POOL_QUOTES, not widened: a pool that long has
+    # no room), best first: the quote's score, its length, whether it holds the gold answer.
+    # At threshold t the answer would be refused if confidence < t, else answer with
+    # hit_without_abstention.
     sweep_scores: tuple[float, ...] = ()
     sweep_chars: tuple[int, ...] = ()
     sweep_hits: tuple[bool, ...] = ()
@@ -439,7 +441,8 @@ class _Asked:
     answer: Answer | None
     seconds: float
     error: str | None
-    sweep: Answer | None
+    sweep: Answer | None  # the same question with abstention off: the answer it would give
+    pool: Answer | None  # and its POOL_QUOTES best quotes, to see where the answer ranks
     retrieved: tuple[tuple[str, int, int], ...]  # (article_id, start, end), best first
 
 
@@ -509,8 +512,12 @@ def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
         answer, error = None, str(err)
     seconds = time.perf_counter() - t0
     if error is not None or depth == 0:
-        return _Asked(answer, seconds, error, None, ())
+        return _Asked(answer, seconds, error, None, None, ())
     store = sweep.store
+    question = clean_question(text)
+    scored = sweep.score(question, store=store)
+    unthresholded = sweep.quote(question, scored, idx.settings.max_quotes, store)
+    pool = sweep.quote(question, scored, POOL_QUOTES, store)
     qvec, _ = sweep._query(text, ())
     pids, _scores = store.search(qvec, depth)
     rows = store.passages([int(p) for p in pids])
@@ -519,7 +526,7 @@ def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
         for p in pids
         if int(p) in rows
     )
-    return _Asked(answer, seconds, None, sweep.ask(text, max_quotes=POOL_QUOTES), retrieved)
+    return _Asked(answer, seconds, None, unthresholded, pool, retrieved)
 
 
 def _progress(total: int, show: bool) -> Callable[[int], None]:
@@ -537,9 +544,9 @@ def _progress(total: int, show: bool) -> Callable[[int], None]:
 def _score_one(q: Question, a: _Asked, idx: Index) -> QuestionRecord:
     answer = a.answer
     quotes = [x.text for x in answer.quotes] if answer is not None else []
-    sweep = _top(a.sweep, POOL_QUOTES) if a.sweep is not None else []
+    sweep = _top(a.pool, POOL_QUOTES) if a.pool is not None else []
     sweep_hits = tuple(is_hit(q.answer, [x.text]) for x in sweep) if q.answer else ()
-    top = sweep_hits[: idx.settings.max_quotes]
+    unthresholded = [x.text for x in a.sweep.quotes] if a.sweep is not None else []
     return QuestionRecord(
         id=q.id,
         type=q.type,
@@ -551,7 +558,9 @@ def _score_one(q: Question, a: _Asked, idx: Index) -> QuestionRecord:
         chars=sum(len(t) for t in quotes),
         seconds=a.seconds,
         error=a.error,
-        hit_without_abstention=any(top) if q.answer is not None and a.sweep else None,
+        hit_without_abstention=is_hit(q.answer, unthresholded)
+        if q.answer is not None and a.sweep
+        else None,
         retrieval_rank=_retrieval_rank(q.answer, a.retrieved, idx) if q.answer else None,
         pool_rank=sweep_hits.index(True) + 1 if True in sweep_hits else None,
         sweep_scores=tuple(x.score for x in sweep),
@@ -585,7 +594,7 @@ def count_mismatches(asked: Sequence[_Asked], threshold: float | None, max_quote
         if abs(real.confidence - sweep.confidence) > 1e-6:
             bad += 1
         elif real.answered:
-            bad += _spans(real.quotes) != _spans(_top(sweep, max_quotes))
+            bad += _spans(real.quotes) != _spans(sweep.quotes)
         else:
             bad += sweep.answered and sweep.confidence >= lowest
     return bad

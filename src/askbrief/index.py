@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select
-from .config import Settings
+from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select, widen
+from .config import ANSWER_CHARS, Settings
 from .dates import article_date, parse_date, recency
 from .embedding import Embedder
 from .entities import Entity, holds_answer, in_span, wanted
@@ -105,8 +105,17 @@ class Index:
         scored = self.score(question, history=history, top_k=top_k, store=store)
         if scored.probability < self.threshold(store):
             return Answer(question, False, (), (), NOT_ANSWERED, scored.probability)
+        return self.quote(question, scored, max_quotes, store)
+
+    def quote(
+        self, question: str, scored: Scored, max_quotes: int, store: Store | None = None
+    ) -> Answer:
+        """The answer `ask` gives once it has decided to answer: the best `max_quotes`
+        quotes of `scored`, near-duplicates dropped, widened within ANSWER_CHARS, ordered."""
+        store = store or self.store
         chosen = select(scored.candidates, max_quotes)
         articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
+        chosen = widen(chosen, articles, _following(store), ANSWER_CHARS)  # type: ignore[arg-type]
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
 
     def threshold(self, store: Store | None = None) -> float:
@@ -304,6 +313,16 @@ class _Pool:
         article = self.article(article_id)
         fresh = recency(article_date(article), now) if article else None
         return undated if fresh is None else fresh
+
+
+def _following(store: Store) -> Callable[[str, int], tuple[int, int] | None]:
+    """The (start, end) of the sentence after sentence `idx` of an article, from the store."""
+
+    def after(article_id: str, idx: int) -> tuple[int, int] | None:
+        rows = store.sentences(article_id, idx + 1, idx + 1)
+        return (rows[0][2].start, rows[0][2].end) if rows else None
+
+    return after
 
 
 def _collection_now(store: Store) -> date | None:

@@ -1,0 +1,96 @@
+"""Quote windows: a quote carries on into its article's next sentence within the answer's
+character budget, and every widened quote is still the article's exact text."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_offsets import PIECES
+
+from askbrief.answer import Candidate, widen
+from askbrief.chunking import chunk
+from askbrief.records import Article
+
+STORY = (
+    "Smyrna's coach was nervous before the state final. "
+    "Anna Richardson, however, was unphased. "
+    "Share this. "
+    "The team won in four sets."
+)
+
+
+# Odd sentences (scripts, emoji, combining marks, abbreviations, quotes) between odd breaks,
+# so that most texts have several sentences to carry a quote into.
+WORDS = st.lists(
+    st.one_of(st.sampled_from(["word", "said", "Dover"]), PIECES), min_size=3, max_size=9
+)
+SENTENCE = st.tuples(WORDS, st.sampled_from([".", "!", "?", "。", ""])).map(
+    lambda t: " ".join(t[0]) + t[1]
+)
+BREAK = st.sampled_from([" ", "  ", "\n", "\r\n", "\n\n", "\u2028", "\t", " \u00a0"])
+TEXT = st.lists(st.tuples(SENTENCE, BREAK), min_size=1, max_size=12).map(
+    lambda parts: "".join(a + b for a, b in parts)
+)
+
+
+def article(text: str) -> Article:
+    return Article("a", "A", text, "a.txt", "txt")
+
+
+def spans(text: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in chunk(text, 160, 0).sentences]
+
+
+def cand(text: str, sentences: list[tuple[int, int]], idx: int, score: float) -> Candidate:
+    start, end = sentences[idx]
+    return Candidate("a", idx, start, end, text[start:end], score)
+
+
+def following(sentences: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
+    return lambda _a, idx: sentences[idx + 1] if idx + 1 < len(sentences) else None
+
+
+def test_the_answer_after_the_matching_sentence_is_quoted() -> None:
+    s = spans(STORY)
+    out = widen([cand(STORY, s, 0, 1.0)], {"a": article(STORY)}, following(s), 850)
+    assert out[0].text == STORY[s[0][0] : s[1][1]]
+    assert "Anna Richardson" in out[0].text and "Share this" not in out[0].text
+
+
+def test_no_room_no_widening() -> None:
+    s = spans(STORY)
+    first = cand(STORY, s, 0, 1.0)
+    out = widen([first], {"a": article(STORY)}, following(s), len(first.text) + 10)
+    assert out == [first]
+
+
+def test_a_next_sentence_already_quoted_or_a_fragment_is_left_alone() -> None:
+    s = spans(STORY)
+    both = [cand(STORY, s, 0, 2.0), cand(STORY, s, 1, 1.0)]
+    out = widen(both, {"a": article(STORY)}, following(s), 10_000)
+    # The first quote's next sentence is the second quote; the second's is "Share this."
+    assert out == both
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT, st.data())
+def test_widened_quotes_are_exact_and_within_budget(text: str, data: st.DataObject) -> None:
+    s = spans(text)
+    if not s:
+        return
+    picked = data.draw(st.lists(st.integers(0, len(s) - 1), min_size=1, max_size=5, unique=True))
+    chosen = [cand(text, s, i, -n) for n, i in enumerate(picked)]
+    budget = data.draw(st.integers(0, 2 * len(text) + 1))
+    out = widen(chosen, {"a": article(text)}, following(s), budget)
+    before = sum(len(c.text) for c in chosen)
+    assert sum(len(c.text) for c in out) <= max(budget, before)
+    taken = {c.idx for c in chosen}
+    for old, new in zip(chosen, out, strict=True):
+        assert text[new.start : new.end] == new.text
+        assert (new.idx, new.start, new.score) == (old.idx, old.start, old.score)
+        if new.end != old.end:
+            assert new.end == s[old.idx + 1][1] and old.idx + 1 not in taken
+    ranges = sorted((c.start, c.end) for c in out)
+    assert all(a[1] <= b[0] for a, b in pairwise(ranges))
