@@ -22,6 +22,7 @@ from .ranking import (
     QUESTION_FEATURES,
     RECENCY,
     SENTENCE_FEATURES,
+    SPREAD_TOP,
     answer_probability,
     coverage,
     load_weights,
@@ -211,6 +212,7 @@ class Index:
                 _name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
                 _agreement(pool, dsids, ksids),
                 top_passage * fresh[cands[best].article_id],
+                spread(cands, scores),
             ]
         )
         model, _ = weights.answer_model(dated=now is not None)
@@ -351,6 +353,12 @@ def _idf(df: int, n_docs: int) -> float:
     if it occurred in half a sentence."""
     n = max(1, n_docs)
     return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+
+
+def spread(cands: Sequence[Any], scores: np.ndarray) -> float:
+    """Distinct articles among the SPREAD_TOP best-scored candidates, as a share of them."""
+    top = np.argsort(-scores)[:SPREAD_TOP]
+    return len({cands[i].article_id for i in top}) / max(1, len(top))
 
 
 def _agreement(pool: _Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:

@@ -44,7 +44,11 @@ QUESTION_FEATURES = (
     # top_passage times the recency of the best sentence's article: old news rarely answers
     # "this week", and a new article that barely matches does not either.
     "fresh_match",
+    # distinct articles among the 10 best sentences, over 10: when the best sentences come
+    # from many articles, none of them is about the question.
+    "spread",
 )
+SPREAD_TOP = 10
 
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
