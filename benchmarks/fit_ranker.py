@@ -25,7 +25,6 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from askbrief import Settings
 from askbrief.answer import Candidate, select, widen
-from askbrief.config import ANSWER_CHARS
 from askbrief.index import Index, _following, spread
 from askbrief.ranking import QUESTION_FEATURES, SENTENCE_FEATURES
 from askbrief.text import normalize
@@ -70,7 +69,7 @@ def windows(index_dir: Path) -> Widen:
 
     def apply(chosen: list[Candidate]) -> list[Candidate]:
         articles = {c.article_id: store.article(c.article_id) for c in chosen}
-        return widen(chosen, articles, follow, ANSWER_CHARS)  # type: ignore[arg-type]
+        return widen(chosen, articles, follow, Settings().answer_chars)  # type: ignore[arg-type]
 
     return apply
 

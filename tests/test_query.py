@@ -11,7 +11,6 @@ from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 
 from askbrief import Index, Settings, build_index
 from askbrief.answer import select
-from askbrief.config import ANSWER_CHARS
 from askbrief.errors import AskbriefError
 
 
@@ -74,7 +73,7 @@ def test_widened_quotes_carry_on_into_the_next_sentence(index: Index, question: 
     spans = sorted((q.article_id, q.start, q.end) for q in answer.quotes)
     assert all(a[0] != b[0] or a[2] <= b[1] for a, b in pairwise(spans))
     # These answers are short, so there is room: at least one quote grew, within budget.
-    assert grew and sum(len(q.text) for q in answer.quotes) <= ANSWER_CHARS
+    assert grew and sum(len(q.text) for q in answer.quotes) <= index.settings.answer_chars
 
 
 def test_road_to_nowhere(index: Index) -> None:

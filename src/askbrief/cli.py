@@ -129,6 +129,13 @@ def index(
     default=None,
     help="Most quotes in an answer [default: 5].",
 )
+@click.option(
+    "--answer-chars",
+    type=click.IntRange(0, 100_000),
+    default=None,
+    help="Quotes carry on into their next sentence while the answer stays within this "
+    "many characters; 0 keeps single sentences [default: 850].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
     "--batch",
@@ -142,6 +149,7 @@ def query(
     index_dir: Path | None,
     top_k: int | None,
     max_quotes: int | None,
+    answer_chars: int | None,
     as_json: bool,
     batch: Any,
 ) -> None:
@@ -150,7 +158,9 @@ def query(
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
-    settings = _settings(store, index_dir, top_k=top_k, max_quotes=max_quotes)
+    settings = _settings(
+        store, index_dir, top_k=top_k, max_quotes=max_quotes, answer_chars=answer_chars
+    )
     idx = _run(lambda: Index(settings))
     try:
         if batch is not None:

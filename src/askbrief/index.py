@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select, widen
-from .config import ANSWER_CHARS, Settings
+from .config import Settings
 from .dates import article_date, parse_date, recency
 from .embedding import Embedder
 from .entities import Entity, holds_answer, in_span, wanted
@@ -112,11 +112,13 @@ class Index:
         self, question: str, scored: Scored, max_quotes: int, store: Store | None = None
     ) -> Answer:
         """The answer `ask` gives once it has decided to answer: the best `max_quotes`
-        quotes of `scored`, near-duplicates dropped, widened within ANSWER_CHARS, ordered."""
+        quotes of `scored`, near-duplicates dropped, widened within settings.answer_chars,
+        ordered."""
         store = store or self.store
         chosen = select(scored.candidates, max_quotes)
         articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
-        chosen = widen(chosen, articles, _following(store), ANSWER_CHARS)  # type: ignore[arg-type]
+        budget = self.settings.answer_chars
+        chosen = widen(chosen, articles, _following(store), budget)  # type: ignore[arg-type]
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
 
     def threshold(self, store: Store | None = None) -> float:
