@@ -174,7 +174,11 @@ def question_signals(
 
 
 def end_to_end(
-    items: list[dict], max_false_refusal: float, widen_quotes: Widen, splits: int = 6
+    items: list[dict],
+    max_false_refusal: float,
+    widen_quotes: Widen,
+    used: list[int],
+    splits: int = 6,
 ) -> None:
     """The whole shipped pipeline cross-validated: for each fold, fit the ranker on the
     training questions, the answer model on their signals, pick the threshold on them, then
@@ -189,7 +193,7 @@ def end_to_end(
         for train, test in folds.split(np.zeros(len(items)), types):
             labelled = [items[i] for i in train if items[i]["answerable"] and len(items[i]["X"])]
             coef, bias = fit_sentence_ranker(labelled)
-            Q = np.array([question_signals(items[i], coef, bias)[0] for i in train])
+            Q = np.array([question_signals(items[i], coef, bias)[0][used] for i in train])
             qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
             Z, tt = (Q - qmu) / qsd, t[train]
             qm = LogisticRegression(C=0.3, max_iter=2000).fit(Z, tt)
@@ -204,6 +208,7 @@ def end_to_end(
             )
             for i in test:
                 q, s, _ = question_signals(items[i], coef, bias)
+                q = q[used]
                 answered = qm.predict_proba(((q - qmu) / qsd)[None])[0, 1] >= th
                 if items[i]["answerable"]:
                     refused += not answered
@@ -290,7 +295,7 @@ def main() -> None:
     # A collection without dates has no recency signal: its own model, fitted without it.
     undated_used = [u for u in used if u != FRESH_MATCH]
     no_dates = fit_answer_model(Q, t, types, undated_used, args, "undated collection")
-    end_to_end(items, args.max_false_refusal, widen_quotes)
+    end_to_end(items, args.max_false_refusal, widen_quotes, used)
     if args.write:
         data = {
             "sentence": {
