@@ -582,7 +582,7 @@ def _retrieval_rank(
     return None
 
 
-def count_mismatches(asked: Sequence[_Asked], threshold: float | None, max_quotes: int) -> int:
+def count_mismatches(asked: Sequence[_Asked], threshold: float | None) -> int:
     """Shipped answers the unthresholded one does not predict: another confidence, other
     quotes, or a refusal no threshold explains (at or above the threshold, or above an answer)."""
     pairs = [(a.answer, a.sweep) for a in asked if a.answer is not None and a.sweep is not None]
@@ -643,7 +643,7 @@ def _report(
         passages_embedded=build.passages_embedded,
         articles=int(manifest.get("articles", build.articles)),
         passages=int(manifest.get("passages", build.passages)),
-        threshold_mismatches=count_mismatches(asked, threshold, settings.max_quotes),
+        threshold_mismatches=count_mismatches(asked, threshold),
         errors=sum(a.error is not None for a in asked),
         confidence_by_type={
             t: (percentile(v, 10), percentile(v, 50), percentile(v, 90))
