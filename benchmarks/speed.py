@@ -613,7 +613,11 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
     from askbrief.text import keyword_tokens
 
     if (out / "CURRENT").is_file():
-        return out
+        try:  # a tile from an older askbrief (another index format) is made again
+            store.check_manifest(store.read_manifest(store.read_current(out)), out)
+            return out
+        except Exception:
+            pass
     shutil.rmtree(out, ignore_errors=True)
     gen = out / "gen-000001"
     gen.mkdir(parents=True)
@@ -622,6 +626,7 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
     articles = src_db.execute("SELECT * FROM articles").fetchall()
     sentences = src_db.execute("SELECT * FROM sentences ORDER BY sid").fetchall()
     passages = src_db.execute("SELECT * FROM passages ORDER BY pid").fetchall()
+    entities = src_db.execute("SELECT * FROM entities").fetchall()
     copies = max(1, round(n_passages / len(passages)))
     pid_step = max(p[0] for p in passages) + 1
     sid_step = max(s[0] for s in sentences) + 1
@@ -639,6 +644,10 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
         db.executemany(
             "INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)",
             [(p[0] + c * pid_step, f"{p[1]}~{c}", *p[2:]) for p in passages],
+        )
+        db.executemany(
+            "INSERT INTO entities VALUES (?, ?, ?, ?)",
+            [(f"{e[0]}~{c}", *e[1:]) for e in entities],
         )
     db.commit()
     counts = {
@@ -682,7 +691,9 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
         gen / store.KEYWORD_IDS,
         np.concatenate([np.array(sids, dtype=np.int64) + c * sid_step for c in range(copies)]),
     )
-    chunking = {k: store.read_manifest(src)[k] for k in ("max_tokens", "overlap_sentences")}
+    source = store.read_manifest(src)
+    chunking = {k: source[k] for k in ("max_tokens", "overlap_sentences")}
+    counts["newest_article"] = source.get("newest_article")  # dated like the real index
     _write_manifest(gen, Settings(**chunking), counts)
     (out / "CURRENT").write_text("gen-000001\n", encoding="utf-8")
     return out

@@ -259,11 +259,14 @@ class Store:
         if not known or n_docs == 0 or k < 1:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self.keywords.get_scores(known)
-        k = min(k, n_docs)
+        # Only sentences sharing a term score above 0: select among those, not all (at 5M
+        # sentences, partitioning every score took 75 ms of a 180 ms question; this, 14 ms).
         # Equal scores keep document order, which is (article, sentence) order (see
         # indexing._write_keywords): the same tie order as the Milvus store, whose ids differ.
-        kth = np.partition(scores, n_docs - k)[n_docs - k]
-        top = np.flatnonzero(scores >= kth) if kth > 0 else np.flatnonzero(scores > 0)
+        top = np.flatnonzero(scores)
+        if len(top) > k:
+            kth = np.partition(scores[top], len(top) - k)[len(top) - k]
+            top = top[scores[top] >= kth]
         top = top[np.argsort(-scores[top], kind="stable")][:k]
         return self.keyword_ids[top], scores[top].astype(np.float32)
 
