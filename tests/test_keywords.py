@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from askbrief import Settings, build_index, indexing
@@ -97,3 +98,22 @@ def test_generation_without_stored_tokens_still_updates(
     build_index(fresh, embedder)
     for query in QUERIES:
         assert _keyword_hits(again, query) == _keyword_hits(Store(fresh.index_dir), query)
+
+
+def test_top_k_is_the_best_k_in_score_then_document_order(
+    articles_dir: Path, tmp_path: Path, embedder
+) -> None:
+    """Whatever k, the keyword hits are the k best of all BM25 scores, equal scores in
+    document (article, sentence) order, and nothing that shares no term."""
+    settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
+    build_index(settings, embedder)
+    store = Store(settings.index_dir)
+    for query in ["solar panels harbor", "chess tournament champion", "ceasefire Ukraine Russia"]:
+        known = [t for t in terms(query) if t in store.keywords.vocab_dict]
+        scores = store.keywords.get_scores(known)
+        order = sorted(np.flatnonzero(scores), key=lambda i: (-scores[i], i))
+        assert len(order) > 3  # the query matches more sentences than the smallest k
+        for k in (1, 2, 3, len(order) - 1, len(order), len(order) + 5):
+            sids, got = store.search_keywords(terms(query), k)
+            assert list(sids) == [int(store.keyword_ids[i]) for i in order[:k]]
+            assert np.allclose(got, scores[order[:k]])
