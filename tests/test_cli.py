@@ -51,6 +51,10 @@ def test_index_query_show_stats(env: dict[str, str]) -> None:
     assert out.exit_code == 0
     assert "[1] \u201c" in out.output and "Sources:" in out.output
     assert f"{SEED_FILE.name} [" in out.output
+    # Every line of the quotes block is a quote's first line, indented, or blank: a quote
+    # that runs into the next paragraph keeps its second line under its first.
+    block = out.output.split("Sources:")[0].splitlines()
+    assert all(x == "" or x.startswith(("[", "    ")) for x in block)
 
     data = json.loads(run(["query", "--json", "What did Lavrov say about France?"], env).output)
     assert data["answered"] is True

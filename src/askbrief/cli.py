@@ -288,7 +288,10 @@ def render(answer: Answer) -> str:
         return answer.message
     lines = []
     for q in answer.quotes:
-        lines.append(f"[{q.n}] \u201c{q.text}\u201d")
+        # A quote that runs over a line break (a window into the next paragraph) keeps its
+        # lines under the first; --json gives the text exactly.
+        text = "\n    ".join(line for line in q.text.splitlines() if line.strip()) or q.text
+        lines.append(f"[{q.n}] \u201c{text}\u201d")
         lines.append(f"    \u2014 {q.title} ({q.article_id} [{q.start}, {q.end}))")
         lines.append("")
     lines.append("Sources:")
