@@ -25,7 +25,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from askbrief import Settings
 from askbrief.answer import Candidate, select, widen
-from askbrief.index import Index, _following, spread
+from askbrief.index import Index, spread
 from askbrief.ranking import QUESTION_FEATURES, SENTENCE_FEATURES
 from askbrief.text import normalize
 
@@ -63,13 +63,12 @@ Widen = Callable[[list[Candidate]], list[Candidate]]
 
 
 def windows(index_dir: Path) -> Widen:
-    """The product's quote windows (answer.widen) over the index's own sentences."""
+    """The product's quote windows (answer.widen) over the index's own articles."""
     store = Index(Settings.load(index_dir=index_dir)).store
-    follow = _following(store)
 
     def apply(chosen: list[Candidate]) -> list[Candidate]:
         articles = {c.article_id: store.article(c.article_id) for c in chosen}
-        return widen(chosen, articles, follow, Settings().answer_chars)  # type: ignore[arg-type]
+        return widen(chosen, articles, Settings().answer_chars)  # type: ignore[arg-type]
 
     return apply
 
@@ -84,7 +83,7 @@ def recall_at(
         if not it["answerable"] or len(s) == 0:
             continue
         ranked = [
-            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(v))
+            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(v), c.following)
             for c, v in zip(it["cands"], s, strict=True)
         ]
         chosen = widen_quotes(select(ranked, k))

@@ -45,16 +45,13 @@ def spans(text: str) -> list[tuple[int, int]]:
 
 def cand(text: str, sentences: list[tuple[int, int]], idx: int, score: float) -> Candidate:
     start, end = sentences[idx]
-    return Candidate("a", idx, start, end, text[start:end], score)
-
-
-def following(sentences: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    return lambda _a, idx: sentences[idx + 1] if idx + 1 < len(sentences) else None
+    nxt = sentences[idx + 1] if idx + 1 < len(sentences) else None
+    return Candidate("a", idx, start, end, text[start:end], score, nxt)
 
 
 def test_the_answer_after_the_matching_sentence_is_quoted() -> None:
     s = spans(STORY)
-    out = widen([cand(STORY, s, 0, 1.0)], {"a": article(STORY)}, following(s), 850)
+    out = widen([cand(STORY, s, 0, 1.0)], {"a": article(STORY)}, 850)
     assert out[0].text == STORY[s[0][0] : s[1][1]]
     assert "Anna Richardson" in out[0].text and "Share this" not in out[0].text
 
@@ -62,14 +59,14 @@ def test_the_answer_after_the_matching_sentence_is_quoted() -> None:
 def test_no_room_no_widening() -> None:
     s = spans(STORY)
     first = cand(STORY, s, 0, 1.0)
-    out = widen([first], {"a": article(STORY)}, following(s), len(first.text) + 10)
+    out = widen([first], {"a": article(STORY)}, len(first.text) + 10)
     assert out == [first]
 
 
 def test_a_next_sentence_already_quoted_or_a_fragment_is_left_alone() -> None:
     s = spans(STORY)
     both = [cand(STORY, s, 0, 2.0), cand(STORY, s, 1, 1.0)]
-    out = widen(both, {"a": article(STORY)}, following(s), 10_000)
+    out = widen(both, {"a": article(STORY)}, 10_000)
     # The first quote's next sentence is the second quote; the second's is "Share this."
     assert out == both
 
@@ -83,7 +80,7 @@ def test_widened_quotes_are_exact_and_within_budget(text: str, data: st.DataObje
     picked = data.draw(st.lists(st.integers(0, len(s) - 1), min_size=1, max_size=5, unique=True))
     chosen = [cand(text, s, i, -n) for n, i in enumerate(picked)]
     budget = data.draw(st.integers(0, 2 * len(text) + 1))
-    out = widen(chosen, {"a": article(text)}, following(s), budget)
+    out = widen(chosen, {"a": article(text)}, budget)
     before = sum(len(c.text) for c in chosen)
     assert sum(len(c.text) for c in out) <= max(budget, before)
     taken = {c.idx for c in chosen}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .dates import article_date
@@ -21,6 +21,7 @@ class Candidate:
     end: int
     text: str
     score: float
+    following: tuple[int, int] | None = None  # (start, end) of the article's next sentence
 
 
 def is_quotable(text: str) -> bool:
@@ -44,21 +45,17 @@ def select(candidates: Sequence[Candidate], max_quotes: int) -> list[Candidate]:
 
 
 def widen(
-    chosen: Sequence[Candidate],
-    articles: dict[str, Article],
-    following: Callable[[str, int], tuple[int, int] | None],
-    budget: int,
+    chosen: Sequence[Candidate], articles: dict[str, Article], budget: int
 ) -> list[Candidate]:
     """Carry the best quotes on into their article's next sentence, in rank order, while the
     whole answer stays within `budget` characters: the answer often sits just after the
     sentence that matches the question ("...the coach was nervous. Anna Richardson, however,
-    was unphased."). `following(article_id, idx)` is the next sentence's (start, end) or None.
-    A next sentence that is itself a quote, or a fragment, is left alone."""
+    was unphased."). A next sentence that is itself a quote, or a fragment, is left alone."""
     out = list(chosen)
     total = sum(c.end - c.start for c in out)
     taken = {(c.article_id, c.idx) for c in out}
     for n, cand in enumerate(out):
-        nxt = following(cand.article_id, cand.idx)
+        nxt = cand.following
         if nxt is None or (cand.article_id, cand.idx + 1) in taken:
             continue
         text = articles[cand.article_id].text
@@ -68,7 +65,7 @@ def widen(
             continue
         if not is_quotable(text[start:end]):
             continue
-        out[n] = replace(cand, end=end, text=text[cand.start : end])
+        out[n] = replace(cand, end=end, text=text[cand.start : end], following=None)
         total += added
     return out
 

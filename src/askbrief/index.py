@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -117,8 +117,7 @@ class Index:
         store = store or self.store
         chosen = select(scored.candidates, max_quotes)
         articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
-        budget = self.settings.answer_chars
-        chosen = widen(chosen, articles, _following(store), budget)  # type: ignore[arg-type]
+        chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
 
     def threshold(self, store: Store | None = None) -> float:
@@ -196,7 +195,7 @@ class Index:
         feats = np.array(rows, dtype=np.float64)
         scores = sentence_scores(feats, weights)
         ranked = [
-            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(s))
+            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(s), c.following)
             for c, s in zip(cands, scores, strict=True)
         ]
         total_idf = sum(idf.values()) or 1.0
@@ -241,6 +240,7 @@ class _Cand:
     context: str
     passage: float
     passage_rank: int | None
+    following: tuple[int, int] | None  # the next sentence's span, for quote windows
 
 
 class _Pool:
@@ -291,8 +291,11 @@ class _Pool:
                 continue
             near = self.store.sentences(article_id, idx - 1, idx + 1)
             context = " ".join(text[s.start : s.end] for _, i, s in near if i != idx)
+            following = next(((s.start, s.end) for _, i, s in near if i == idx + 1), None)
             score, rank = self.passage.get(sid, (floor, None))
-            out.append(_Cand(sid, article_id, idx, start, end, sentence, context, score, rank))
+            out.append(
+                _Cand(sid, article_id, idx, start, end, sentence, context, score, rank, following)
+            )
         return out
 
     def articles(self) -> set[str]:
@@ -317,16 +320,6 @@ class _Pool:
         article = self.article(article_id)
         fresh = recency(article_date(article), now) if article else None
         return undated if fresh is None else fresh
-
-
-def _following(store: Store) -> Callable[[str, int], tuple[int, int] | None]:
-    """The (start, end) of the sentence after sentence `idx` of an article, from the store."""
-
-    def after(article_id: str, idx: int) -> tuple[int, int] | None:
-        rows = store.sentences(article_id, idx + 1, idx + 1)
-        return (rows[0][2].start, rows[0][2].end) if rows else None
-
-    return after
 
 
 def _collection_now(store: Store) -> date | None:
