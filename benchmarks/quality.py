@@ -250,6 +250,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         dataset, limit=args.limit, embedder=embedder, diagnostics=False, show_progress=True
     )
     rows.append(Row("askbrief", report.scores, time.perf_counter() - t0 - report.build_seconds))
+    # The same quotes with abstention off: every question answered, as the baselines do, so
+    # this row compares quote choice alone and the row above adds what refusing costs.
+    t0 = time.perf_counter()
+    report = evaluate(
+        dataset, limit=args.limit, embedder=embedder, diagnostics=False, min_confidence=-1.0
+    )
+    rows.append(Row("  the same, abstention off", report.scores, time.perf_counter() - t0))
 
     articles = read_articles(dataset / "articles.jsonl")
     sentences = sentence_units(articles, Settings.load().max_tokens)

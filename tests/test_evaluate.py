@@ -164,6 +164,21 @@ def test_metric_arithmetic_matches_the_records(report: EvalReport) -> None:
     assert list(report.passage_recall.values()) == sorted(report.passage_recall.values())
 
 
+def test_abstention_off_answers_every_question_with_the_same_quotes(
+    report: EvalReport, workdir: Path, embedder: CountingEmbedder
+) -> None:
+    """benchmarks/quality.py's second askbrief row: min_confidence=-1 answers everything."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(workdir)
+        off = evaluate("tiny", embedder=embedder, diagnostics=False, min_confidence=-1.0)
+    assert off.threshold == -1.0
+    assert off.scores.refused == 0 and all(r.answered for r in off.records)
+    shipped = records_by_id(report)
+    for r in off.records:
+        if r.answerable:  # the quotes the shipped run would have given, hit for hit
+            assert r.hit == shipped[r.id].hit_without_abstention
+
+
 def test_only_the_dataset_articles_are_indexed(report: EvalReport, workdir: Path) -> None:
     links = list((workdir / ".cache/eval/tiny/articles").iterdir())
     assert [p.name for p in links] == ["articles.jsonl"] and links[0].is_symlink()

@@ -455,6 +455,7 @@ def evaluate(
     show_progress: bool = False,
     ks: Sequence[int] = RECALL_KS,
     diagnostics: bool = True,
+    min_confidence: float | None = None,
 ) -> EvalReport:
     """Index the dataset's articles (cached, incremental), ask every question, score.
 
@@ -462,7 +463,8 @@ def evaluate(
     .cache/eval/<dataset folder name>/index under cwd; the articles link lives beside the
     index (for a server: beside the default), in its sibling folder `articles`.
     `diagnostics=False` skips the unthresholded ask and the retrieval-stage search, which
-    roughly halves the time when only the headline scores are wanted.
+    roughly halves the time when only the headline scores are wanted. `min_confidence`
+    overrides the fitted abstention threshold (-1: answer every question).
     """
     dataset = Path(dataset_dir)
     questions = load_questions(dataset / "questions.jsonl", limit)
@@ -471,7 +473,7 @@ def evaluate(
     where = parse_store(store)
     home = where.path.parent if where.path is not None else default.parent
     articles = link_articles(dataset / "articles.jsonl", home / "articles")
-    settings = Settings.load(articles_dir=articles, store=store)
+    settings = Settings.load(articles_dir=articles, store=store, min_confidence=min_confidence)
     sweep_settings = Settings.load(articles_dir=articles, store=store, min_confidence=-1.0)
     embedder = embedder or Embedder()
     try:
