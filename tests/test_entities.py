@@ -32,6 +32,12 @@ TYPE_MATCH = SENTENCE_FEATURES.index("type_match")
         ("What is the name of the storm that hit Britain?", {"EVENT"}),
         ("When did the strike end?", {"DATE"}),
         ("What did the minister say about the strike?", set()),
+        # a quoted name between "which" and the head noun
+        ('Which "Muppets" character sang the theme song?', {"PERSON"}),
+        ("Which “Muppets” character sang the theme song?", {"PERSON"}),
+        ("Which pop superstar released a surprise album?", {"PERSON"}),
+        ("Which streaming service bought the rights to the league?", {"ORG"}),
+        ("Which UK supermarket raised its prices?", {"ORG"}),
     ],
 )
 def test_what_a_question_asks_for(question: str, labels: set[str]) -> None:

@@ -42,7 +42,11 @@ _HEADS: tuple[tuple[str, frozenset[str]], ...] = (
         r"company|companies|firm|airline|automaker|carmaker|newspaper|network|organi[sz]ation|"
         r"group|brand|retailer|bank|university|college|school|team|club|band|agency|party|"
         r"union|league|conference|chain|restaurant|manufacturer|maker|giant|startup|publisher|"
-        r"outlet|court|broadcaster|channel|platform|app|website|department|branch|store|business",
+        r"outlet|court|broadcaster|channel|platform|app|website|department|branch|store|business|"
+        r"service|supermarket|grocer|studio|label|insurer|carrier|operator|provider|charity|"
+        r"nonprofit|federation|committee|council|ministry|regulator|watchdog|authority|"
+        r"franchise|hospital|museum|magazine|tabloid|exchange|lender|railway|coalition|"
+        r"alliance|militia|army|navy|developer|utility|supplier|distributor",
         frozenset({"ORG"}),
     ),
     (
@@ -50,7 +54,13 @@ _HEADS: tuple[tuple[str, frozenset[str]], ...] = (
         r"president|member|artist|author|writer|director|official|celebrity|rapper|musician|"
         r"athlete|ceo|billionaire|judge|senator|governor|footballer|comedian|host|minister|"
         r"scientist|figure|chef|designer|coach|king|queen|prince|princess|pope|lawmaker|"
-        r"entrepreneur|founder|executive|investor|icon|legend|character",
+        r"entrepreneur|founder|executive|investor|icon|legend|character|superstar|megastar|"
+        r"monarch|royal|emperor|duke|duchess|manager|mp|chancellor|mayor|spokesperson|"
+        r"spokesman|spokeswoman|astronaut|lawyer|attorney|prosecutor|activist|journalist|"
+        r"reporter|presenter|anchor|dancer|composer|producer|filmmaker|novelist|poet|"
+        r"economist|doctor|boxer|golfer|swimmer|driver|cyclist|gymnast|skater|quarterback|"
+        r"pitcher|striker|goalkeeper|owner|heir|heiress|dictator|suspect|winner|champion|"
+        r"contestant|nominee|influencer|youtuber|streamer|magnate|tycoon|mogul|personality",
         frozenset({"PERSON"}),
     ),
     (
@@ -69,8 +79,11 @@ _HEADS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
 )
 # "which ... <head>", up to five words between, none a verb: "what did the minister say"
-# asks for no minister.
-_GAP = r"(?:\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could)\b)[\w&.'’-]+)"
+# asks for no minister. A word may be quoted: 'which "Sesame Street" character'.
+_GAP = (
+    r"(?:\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could)\b)"
+    r"[\w&.'’\"“”‘-]+)"
+)
 _HEAD = re.compile(
     r"\b(?:which|what)\b" + _GAP + r"{0,5}?\s+(" + "|".join(h for h, _ in _HEADS) + r")s?\b"
 )
