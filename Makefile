@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
+# A fresh machine's disk can be nearly full (CI once failed with ENOSPC in pip): keeping no
+# second copy of every wheel in pip's cache saves over a gigabyte at the install's peak.
+export PIP_NO_CACHE_DIR := 1
 
 .PHONY: install browser index run test lint bench clean
 
