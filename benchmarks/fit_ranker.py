@@ -8,7 +8,9 @@ asks the library for its candidate sentences and their signals (`Index.score`), 
 sentence positive when it contains the gold answer, fits a logistic regression over sentence
 signals (5-fold, grouped by question) and then one over question signals (answerable vs not),
 prints cross-validated figures, and with --write stores the weights in src/askbrief/ranker.json.
-Nothing here ships with the product but the fitted weights.
+The sentence ranker also learns from synthetic questions made from the index's own articles
+(synthetic.py; `--synthetic 0` leaves them out); they weigh in training only, never in the
+figures. Nothing here ships with the product but the fitted weights.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -135,14 +137,56 @@ def fit_answer_model(
     return weights | {"bias": round(qbias, 6)}, round(float(th), 4)
 
 
-def fit_sentence_ranker(labelled: list[dict]) -> tuple[np.ndarray, float]:
+# Synthetic questions (synthetic.py) train the quote-ordering model only; each set's
+# sentences together weigh SYNTHETIC_WEIGHT times the dev questions' sentences.
+SYNTHETIC_WEIGHT = 0.15
+
+
+def fit_sentence_ranker(
+    labelled: list[dict], synthetic: Sequence[list[dict]] = (), weight: float | None = None
+) -> tuple[np.ndarray, float]:
     """Logistic regression over sentence signals (positives hold the gold answer), returned
-    as weights and bias on the raw signals, the form ranker.json keeps."""
+    as weights and bias on the raw signals, the form ranker.json keeps. Classes are balanced
+    (as class_weight="balanced" does) after the synthetic sets are weighted in."""
     X = np.vstack([it["X"] for it in labelled])
     y = np.concatenate([it["y"] for it in labelled])
+    w = np.ones(len(y))
+    n_dev = len(y)
+    weight = SYNTHETIC_WEIGHT if weight is None else weight
+    for extra in synthetic if weight > 0 else ():
+        Xs = np.vstack([it["X"] for it in extra])
+        ys = np.concatenate([it["y"] for it in extra])
+        X, y = np.vstack([X, Xs]), np.concatenate([y, ys])
+        w = np.concatenate([w, np.full(len(ys), weight * n_dev / len(ys))])
     mu, sd = X.mean(0), X.std(0) + 1e-9
-    m = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit((X - mu) / sd, y)
+    balance = np.where(y, 0.5 * w.sum() / w[y].sum(), 0.5 * w.sum() / w[~y].sum())
+    m = LogisticRegression(C=1.0, max_iter=3000).fit((X - mu) / sd, y, sample_weight=w * balance)
     return m.coef_[0] / sd, float(m.intercept_[0] - (m.coef_[0] * mu / sd).sum())
+
+
+def collect_synthetic(index_dir: Path) -> list[list[dict]]:
+    """Signals of the synthetic questions (headlines, clozes) made from the index's own
+    articles, cached beside the dev set's; only questions with a labelled candidate count."""
+    import synthetic
+
+    idx = Index(Settings.load(index_dir=index_dir))
+    sets = []
+    for name, make in (
+        ("headline", synthetic.headline_questions),
+        ("cloze", synthetic.cloze_questions),
+    ):
+        folder = index_dir.parent / f"synthetic-{name}"
+        cache = index_dir.parent / f"synthetic-{name}.npz"
+        if not cache.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / "questions.jsonl").open("w") as f:
+                for n, q in enumerate(make(idx.store)):
+                    row = {"id": f"{name}{n}", **q, "type": "answer-in-corpus"}
+                    f.write(json.dumps(row) + "\n")
+        items = collect(folder, index_dir, cache)
+        sets.append([it for it in items if len(it["X"]) and it["y"].any()])
+        print(f"synthetic {name} questions: {len(sets[-1])} with a candidate holding the answer")
+    return sets
 
 
 FRESH = SENTENCE_FEATURES.index("recency")
@@ -177,6 +221,7 @@ def end_to_end(
     max_false_refusal: float,
     widen_quotes: Widen,
     used: list[int],
+    synthetic: Sequence[list[dict]] = (),
     splits: int = 6,
 ) -> None:
     """The whole shipped pipeline cross-validated: for each fold, fit the ranker on the
@@ -192,6 +237,7 @@ def end_to_end(
         for train, test in folds.split(np.zeros(len(items)), types):
             labelled = [items[i] for i in train if items[i]["answerable"] and len(items[i]["X"])]
             coef, bias = fit_sentence_ranker(labelled)
+            order, order_bias = fit_sentence_ranker(labelled, synthetic)
             Q = np.array([question_signals(items[i], coef, bias)[0][used] for i in train])
             qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
             Z, tt = (Q - qmu) / qsd, t[train]
@@ -206,8 +252,8 @@ def end_to_end(
                 x for x in np.linspace(0.01, 0.99, 99) if (p[tt] < x).mean() <= max_false_refusal
             )
             for i in test:
-                q, s, _ = question_signals(items[i], coef, bias)
-                q = q[used]
+                q = question_signals(items[i], coef, bias)[0][used]
+                s = items[i]["X"] @ order + order_bias if len(items[i]["X"]) else np.zeros(0)
                 answered = qm.predict_proba(((q - qmu) / qsd)[None])[0, 1] >= th
                 if items[i]["answerable"]:
                     refused += not answered
@@ -227,6 +273,7 @@ def end_to_end(
 
 
 def main() -> None:
+    global SYNTHETIC_WEIGHT
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset", type=Path)
     ap.add_argument("--index", type=Path, default=Path(".cache/eval/dev/index"))
@@ -236,9 +283,17 @@ def main() -> None:
     )
     ap.add_argument("--question-features", default=",".join(QUESTION_FEATURES))
     ap.add_argument("--max-false-refusal", type=float, default=0.15)
+    ap.add_argument(
+        "--synthetic",
+        type=float,
+        default=SYNTHETIC_WEIGHT,
+        help="weight of each synthetic question set against the dev questions (0: none)",
+    )
     args = ap.parse_args()
     cache = args.index.parent / "fit-features.npz"
     items = collect(args.dataset, args.index, cache)
+    SYNTHETIC_WEIGHT = args.synthetic
+    synthetic = collect_synthetic(args.index) if args.synthetic > 0 else []
     golds = {
         json.loads(x)["id"]: json.loads(x)["answer"]
         for x in (args.dataset / "questions.jsonl").open()
@@ -251,7 +306,7 @@ def main() -> None:
     print(f"answerable questions: {n_ans}; gold answer among candidates: {reach}")
 
     current = json.loads(RANKER.read_text())
-    w0 = np.array([current["sentence"][f] for f in SENTENCE_FEATURES])
+    w0 = np.array([current.get("order", current["sentence"])[f] for f in SENTENCE_FEATURES])
     widen_quotes = windows(args.index)
     base_hits, base_chars = recall_at(answerable, [it["X"] @ w0 for it in answerable], widen_quotes)
     print(
@@ -262,21 +317,22 @@ def main() -> None:
     groups = np.concatenate([[i] * len(it["y"]) for i, it in enumerate(answerable)])
     X = np.vstack([it["X"] for it in answerable])
     y = np.concatenate([it["y"] for it in answerable])
-    mu, sd = X.mean(0), X.std(0) + 1e-9
     cv_scores: list[np.ndarray | None] = [None] * n_ans
     for train, test in GroupKFold(n_splits=5).split(X, y, groups):
-        model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-        model.fit((X[train] - mu) / sd, y[train])
+        fold_coef, fold_bias = fit_sentence_ranker(
+            [answerable[qi] for qi in sorted(set(groups[train]))], synthetic
+        )
         for qi in set(groups[test]):
-            it = answerable[qi]
-            cv_scores[qi] = model.decision_function((it["X"] - mu) / sd)
+            cv_scores[qi] = answerable[qi]["X"] @ fold_coef + fold_bias
     cv_hits, cv_chars = recall_at(answerable, cv_scores, widen_quotes)  # type: ignore[arg-type]
     print(
         f"fitted ranker (5-fold CV): recall@5 {cv_hits}/{n_ans} = {cv_hits / n_ans:.3f}, median chars {cv_chars:.0f}"
     )
     coef, bias = fit_sentence_ranker(answerable)
-    for f, c in zip(SENTENCE_FEATURES, coef, strict=True):
-        print(f"  {f:12s} {c:+.3f}")
+    order, order_bias = fit_sentence_ranker(answerable, synthetic)
+    print("  signal       evidence  order")
+    for f, c, o in zip(SENTENCE_FEATURES, coef, order, strict=True):
+        print(f"  {f:12s} {c:+8.3f} {o:+8.3f}")
 
     # Question model: with the fitted ranker's top score; label = the question is answerable.
     for it in items:
@@ -294,19 +350,22 @@ def main() -> None:
     # A collection without dates has no recency signal: its own model, fitted without it.
     undated_used = [u for u in used if u != FRESH_MATCH]
     no_dates = fit_answer_model(Q, t, types, undated_used, args, "undated collection")
-    end_to_end(items, args.max_false_refusal, widen_quotes, used)
+    end_to_end(items, args.max_false_refusal, widen_quotes, used, synthetic)
     if args.write:
         data = {
             "sentence": {
                 f: round(float(c), 6) for f, c in zip(SENTENCE_FEATURES, coef, strict=True)
             }
             | {"bias": round(bias, 6)},
+            "order": {f: round(float(c), 6) for f, c in zip(SENTENCE_FEATURES, order, strict=True)}
+            | {"bias": round(order_bias, 6)},
             "question": dated[0],
             "threshold": dated[1],
             "question_undated": no_dates[0],
             "threshold_undated": no_dates[1],
             "undated": round(undated, 4),
-            "fitted_on": "shared/eval/dev (RealTime QA 2024), 5-fold CV; benchmarks/fit_ranker.py",
+            "fitted_on": "shared/eval/dev (RealTime QA 2024), 5-fold CV; benchmarks/fit_ranker.py"
+            + (f" --synthetic {args.synthetic}" if args.synthetic > 0 else " --synthetic 0"),
         }
         RANKER.write_text(json.dumps(data, indent=2) + "\n")
         print(f"wrote {RANKER}")
