@@ -167,3 +167,22 @@ def test_empty_questions_are_refused(index: Index, bad: str) -> None:
 def test_overlong_question_is_refused(index: Index) -> None:
     with pytest.raises(AskbriefError, match="characters long"):
         index.ask("why " * 3000)
+
+
+def test_quotes_follow_the_order_model_and_refusals_the_evidence_model(index: Index) -> None:
+    """ranker.json holds two sentence models: quotes are ranked by `order` (trained with
+    synthetic questions too), the answer model reads scores of `sentence` (dev only)."""
+    import numpy as np
+
+    from askbrief.ranking import RECENCY, load_weights, order_scores, sentence_scores
+
+    weights = load_weights()
+    assert not np.allclose(weights.order, weights.sentence)
+    scored = index.score("Who won the national chess championship?")
+    feats = scored.sentence_features
+    got = np.array([c.score for c in scored.candidates])
+    assert np.allclose(got, order_scores(feats, weights))
+    evidence = sentence_scores(feats, weights) - weights.sentence[RECENCY] * feats[:, RECENCY]
+    assert scored.question_features[0] == pytest.approx(evidence.max())
+    best = max(scored.candidates, key=lambda c: c.score)
+    assert "Okafor" in best.text

@@ -28,6 +28,7 @@ from .ranking import (
     load_weights,
     names,
     novelty,
+    order_scores,
     rrf,
     sentence_scores,
 )
@@ -196,7 +197,7 @@ class Index:
         scores = sentence_scores(feats, weights)
         ranked = [
             Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(s), c.following)
-            for c, s in zip(cands, scores, strict=True)
+            for c, s in zip(cands, order_scores(feats, weights), strict=True)
         ]
         total_idf = sum(idf.values()) or 1.0
         # How well the articles answer, apart from how new they are: the best sentence on

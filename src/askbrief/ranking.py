@@ -57,7 +57,13 @@ _RRF_K = 60
 
 @dataclass(frozen=True)
 class Weights:
-    sentence: np.ndarray  # one weight per SENTENCE_FEATURES, plus bias last
+    # Two sentence models over the same signals, each one weight per SENTENCE_FEATURES plus
+    # bias last. `sentence` (fitted on dev questions) scores the evidence the answer model
+    # reads; `order` (the same plus synthetic questions, benchmarks/synthetic.py) orders the
+    # quotes. More training data orders better, but it moves the scores the abstention
+    # threshold was fitted on; kept apart, the refusals stay as fitted.
+    sentence: np.ndarray
+    order: np.ndarray
     question: np.ndarray  # one weight per QUESTION_FEATURES, plus bias last
     threshold: float  # answer when the question model's probability is at least this
     undated: float  # recency feature of an article without a date in a dated collection
@@ -80,6 +86,7 @@ def load_weights() -> Weights:
 
     return Weights(
         row(data["sentence"], SENTENCE_FEATURES),
+        row(data.get("order", data["sentence"]), SENTENCE_FEATURES),
         row(data["question"], QUESTION_FEATURES),
         float(data["threshold"]),
         float(data["undated"]),
@@ -116,7 +123,13 @@ def rrf(rank: int | None) -> float:
 
 
 def sentence_scores(features: np.ndarray, weights: Weights) -> np.ndarray:
+    """Evidence scores: what the answer model's signals are read from."""
     return features @ weights.sentence[:-1] + weights.sentence[-1]
+
+
+def order_scores(features: np.ndarray, weights: Weights) -> np.ndarray:
+    """The scores quotes are chosen and ranked by."""
+    return features @ weights.order[:-1] + weights.order[-1]
 
 
 def answer_probability(features: np.ndarray, weights: np.ndarray) -> float:
