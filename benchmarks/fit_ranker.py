@@ -143,7 +143,7 @@ SYNTHETIC_WEIGHT = 0.15
 
 
 def fit_sentence_ranker(
-    labelled: list[dict], synthetic: Sequence[list[dict]] = (), weight: float | None = None
+    labelled: list[dict], synthetic: Sequence[list[dict]] = (), weight: float = SYNTHETIC_WEIGHT
 ) -> tuple[np.ndarray, float]:
     """Logistic regression over sentence signals (positives hold the gold answer), returned
     as weights and bias on the raw signals, the form ranker.json keeps. Classes are balanced
@@ -152,7 +152,6 @@ def fit_sentence_ranker(
     y = np.concatenate([it["y"] for it in labelled])
     w = np.ones(len(y))
     n_dev = len(y)
-    weight = SYNTHETIC_WEIGHT if weight is None else weight
     for extra in synthetic if weight > 0 else ():
         Xs = np.vstack([it["X"] for it in extra])
         ys = np.concatenate([it["y"] for it in extra])
@@ -222,6 +221,7 @@ def end_to_end(
     widen_quotes: Widen,
     used: list[int],
     synthetic: Sequence[list[dict]] = (),
+    weight: float = SYNTHETIC_WEIGHT,
     splits: int = 6,
 ) -> None:
     """The whole shipped pipeline cross-validated: for each fold, fit the ranker on the
@@ -237,7 +237,7 @@ def end_to_end(
         for train, test in folds.split(np.zeros(len(items)), types):
             labelled = [items[i] for i in train if items[i]["answerable"] and len(items[i]["X"])]
             coef, bias = fit_sentence_ranker(labelled)
-            order, order_bias = fit_sentence_ranker(labelled, synthetic)
+            order, order_bias = fit_sentence_ranker(labelled, synthetic, weight)
             Q = np.array([question_signals(items[i], coef, bias)[0][used] for i in train])
             qmu, qsd = Q.mean(0), Q.std(0) + 1e-9
             Z, tt = (Q - qmu) / qsd, t[train]
@@ -273,7 +273,6 @@ def end_to_end(
 
 
 def main() -> None:
-    global SYNTHETIC_WEIGHT
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset", type=Path)
     ap.add_argument("--index", type=Path, default=Path(".cache/eval/dev/index"))
@@ -292,7 +291,6 @@ def main() -> None:
     args = ap.parse_args()
     cache = args.index.parent / "fit-features.npz"
     items = collect(args.dataset, args.index, cache)
-    SYNTHETIC_WEIGHT = args.synthetic
     synthetic = collect_synthetic(args.index) if args.synthetic > 0 else []
     golds = {
         json.loads(x)["id"]: json.loads(x)["answer"]
@@ -320,7 +318,7 @@ def main() -> None:
     cv_scores: list[np.ndarray | None] = [None] * n_ans
     for train, test in GroupKFold(n_splits=5).split(X, y, groups):
         fold_coef, fold_bias = fit_sentence_ranker(
-            [answerable[qi] for qi in sorted(set(groups[train]))], synthetic
+            [answerable[qi] for qi in sorted(set(groups[train]))], synthetic, args.synthetic
         )
         for qi in set(groups[test]):
             cv_scores[qi] = answerable[qi]["X"] @ fold_coef + fold_bias
@@ -329,7 +327,7 @@ def main() -> None:
         f"fitted ranker (5-fold CV): recall@5 {cv_hits}/{n_ans} = {cv_hits / n_ans:.3f}, median chars {cv_chars:.0f}"
     )
     coef, bias = fit_sentence_ranker(answerable)
-    order, order_bias = fit_sentence_ranker(answerable, synthetic)
+    order, order_bias = fit_sentence_ranker(answerable, synthetic, args.synthetic)
     print("  signal       evidence  order")
     for f, c, o in zip(SENTENCE_FEATURES, coef, order, strict=True):
         print(f"  {f:12s} {c:+8.3f} {o:+8.3f}")
@@ -350,7 +348,7 @@ def main() -> None:
     # A collection without dates has no recency signal: its own model, fitted without it.
     undated_used = [u for u in used if u != FRESH_MATCH]
     no_dates = fit_answer_model(Q, t, types, undated_used, args, "undated collection")
-    end_to_end(items, args.max_false_refusal, widen_quotes, used, synthetic)
+    end_to_end(items, args.max_false_refusal, widen_quotes, used, synthetic, args.synthetic)
     if args.write:
         data = {
             "sentence": {
