@@ -23,7 +23,7 @@ import random
 from typing import Any
 
 from askbrief.answer import is_quotable
-from askbrief.entities import find_entities
+from askbrief.entities import find_entities, in_span
 from askbrief.text import normalize
 
 # The wh-phrases a quiz uses for each kind of entity; one is drawn per question.
@@ -90,9 +90,7 @@ def cloze_questions(store: Any, n: int = CLOZE_QUESTIONS, seed: int = 0) -> list
         if not is_quotable(sentence) or not 60 <= len(sentence) <= 300:
             continue
         inside = [
-            e
-            for e in store.entities(article_id)
-            if e[0] >= span.start and e[1] <= span.end and e[2] in WH
+            e for e in in_span(store.entities(article_id), span.start, span.end) if e[2] in WH
         ]
         if not inside:
             continue
