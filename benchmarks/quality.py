@@ -172,6 +172,8 @@ def score(questions: Sequence[Question], quotes: Sequence[list[str]]) -> Scores:
             confidence=0.0,
             n_quotes=len(qs),
             chars=sum(map(len, qs)),
+            first_hit=is_hit(q.answer, qs[:1]) if q.answer is not None else None,
+            quote_hits=sum(is_hit(q.answer, [x]) for x in qs) if q.answer is not None else 0,
         )
         for q, qs in zip(questions, quotes, strict=True)
     ]
@@ -190,7 +192,10 @@ def timed(
 def render(rows: Sequence[Row], dataset: Path) -> str:
     head = (
         "system",
+        "answer first",
         "answer recall",
+        "quote prec.",
+        "med. quotes",
         "med. chars",
         "off-period refused",
         "answerable refused",
@@ -203,7 +208,10 @@ def render(rows: Sequence[Row], dataset: Path) -> str:
         table.append(
             (
                 r.system,
+                f"{s.first_hits}/{s.answerable} = {s.answer_first:.3f}",
                 f"{s.hits}/{s.answerable} = {s.answer_recall:.3f}",
+                f"{s.quote_precision:.3f}",
+                f"{s.median_quotes:g}",
                 f"{s.median_chars:g}",
                 f"{s.off_period_refused}/{s.off_period}",
                 f"{s.answerable_refused}/{s.answerable}",

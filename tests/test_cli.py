@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from conftest import SEED_FILE, STORES, store_at
 
 from askbrief.cli import cli
+from askbrief.records import REASONS
 
 
 @pytest.fixture(scope="module", params=STORES)
@@ -73,7 +74,12 @@ def test_index_query_show_stats(env: dict[str, str]) -> None:
     assert sum(len(x["text"]) for x in wide) <= 850
 
     none = run(["query", "What is the boiling point of tungsten?"], env)
-    assert none.exit_code == 0 and none.output.strip() == "The articles don't answer this."
+    refused = json.loads(
+        run(["query", "--json", "What is the boiling point of tungsten?"], env).output
+    )
+    why = REASONS[refused["reason"]]  # the message and why on one line; never the closest
+    assert none.exit_code == 0 and none.output.strip() == f"The articles don't answer this. {why}"
+    assert not refused["closest"] or refused["closest"]["text"] not in none.output
 
     shown = run(["show", SEED_FILE.name], env)
     assert shown.output == text

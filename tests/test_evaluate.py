@@ -159,6 +159,13 @@ def test_metric_arithmetic_matches_the_records(report: EvalReport) -> None:
     for r in recs:
         if r.answerable:
             assert r.hit == (r.answered and r.hit_without_abstention)
+    assert s.first_hits == sum(bool(r.first_hit) for r in recs if r.answerable)
+    assert s.first_hits <= s.hits
+    shown = [r for r in recs if r.answerable and r.answered]
+    assert s.quote_precision == pytest.approx(
+        sum(r.quote_hits for r in shown) / sum(r.n_quotes for r in shown)
+    )
+    assert all(r.n_articles <= r.n_quotes for r in recs)
     assert report.threshold_mismatches == 0 and report.errors == 0
     assert set(report.passage_recall) == {1, 5, 10, 20, 50}
     assert list(report.passage_recall.values()) == sorted(report.passage_recall.values())
@@ -214,6 +221,31 @@ def test_scores_from_synthetic_records() -> None:
     assert s.off_period_precision == pytest.approx(2 / 3)  # vs the one refused answerable
     assert (s.unanswerable_refused, s.answerable_refused) == (0, 1)
     assert (s.median_quotes, s.median_chars, s.mean_chars) == (2, 100, 150)
+
+
+def test_answer_first_and_quote_precision_from_synthetic_records() -> None:
+    """Answer first: the first quote holds the answer; quote precision: the share of quotes
+    shown for answered answerable questions that hold it (refusals and nulls add none)."""
+
+    def rec(kind: str, answered: bool, first: bool | None, n: int, good: int, arts: int):  # type: ignore[no-untyped-def]
+        hit = None if kind != "answer-in-corpus" else answered and good > 0
+        return QuestionRecord(
+            "x", kind, hit is not None, answered, hit, 0.5, n, 10 * n,
+            first_hit=first, quote_hits=good, n_articles=arts,
+        )  # fmt: skip
+
+    s = score_records(
+        [
+            rec("answer-in-corpus", True, True, 2, 2, 1),
+            rec("answer-in-corpus", True, False, 3, 1, 2),
+            rec("answer-in-corpus", False, False, 0, 0, 0),
+            rec("unanswerable", True, None, 4, 0, 3),
+        ]
+    )
+    assert (s.first_hits, s.answer_first) == (1, pytest.approx(1 / 3))
+    assert (s.quote_hits, s.answerable_quotes) == (3, 5)
+    assert s.quote_precision == pytest.approx(3 / 5)
+    assert (s.median_articles, s.mean_articles) == (2, 2)
 
 
 def test_hit_normalises_like_the_readme() -> None:

@@ -12,6 +12,8 @@ from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 from askbrief import Index, Settings, build_index
 from askbrief.answer import select
 from askbrief.errors import AskbriefError
+from askbrief.ranking import READER_FEATURES, load_weights, reader_probabilities
+from askbrief.records import REASONS
 
 
 @pytest.fixture(scope="module", params=STORES)
@@ -61,7 +63,8 @@ def test_widened_quotes_carry_on_into_the_next_sentence(index: Index, question: 
     """The real answer against its own plain best sentences: a quote that grew ends where
     the article's next sentence ends, and quotes never overlap."""
     answer = index.ask(question)
-    plain = {(c.article_id, c.start): c for c in select(index.score(question).candidates, 5)}
+    chosen = select(index.score(question).read, 5, load_weights().keep_ratio)
+    plain = {(c.article_id, c.start): c for c in chosen}
     assert {(q.article_id, q.start) for q in answer.quotes} == set(plain)
     grew = False
     for q in answer.quotes:
@@ -169,12 +172,14 @@ def test_overlong_question_is_refused(index: Index) -> None:
         index.ask("why " * 3000)
 
 
-def test_quotes_follow_the_order_model_and_refusals_the_evidence_model(index: Index) -> None:
-    """ranker.json holds two sentence models: quotes are ranked by `order` (trained with
-    synthetic questions too), the answer model reads scores of `sentence` (dev only)."""
+def test_candidates_follow_the_order_model_and_refusals_the_evidence_model(
+    index: Index,
+) -> None:
+    """ranker.json holds two first-stage sentence models: candidates are ranked by `order`
+    (what the reader reads), the answer model reads scores of `sentence`."""
     import numpy as np
 
-    from askbrief.ranking import RECENCY, load_weights, order_scores, sentence_scores
+    from askbrief.ranking import RECENCY, order_scores, sentence_scores
 
     weights = load_weights()
     assert not np.allclose(weights.order, weights.sentence)
@@ -186,3 +191,88 @@ def test_quotes_follow_the_order_model_and_refusals_the_evidence_model(index: In
     assert scored.question_features[0] == pytest.approx(evidence.max())
     best = max(scored.candidates, key=lambda c: c.score)
     assert "Okafor" in best.text
+
+
+QUESTIONS = [
+    "What did Lavrov call a ceasefire?",
+    "How many panels does the floating solar farm have?",
+    "Who won the national chess championship?",
+    "What did the transport minister call the rail strike?",
+    "Which country made covert outreaches about Ukraine, according to Lavrov?",
+]
+
+
+def test_the_reader_reads_the_first_stages_best_and_scores_them(index: Index) -> None:
+    """The reader re-scores the first stage's best sentences (each embedded on its own) into
+    probabilities, best first; those are what quotes are chosen from."""
+    import numpy as np
+
+    scored = index.score("Who won the national chess championship?")
+    order = np.array([c.score for c in scored.candidates])
+    top = list(np.argsort(-order, kind="stable")[: len(scored.read_positions)])
+    assert list(scored.read_positions) == top
+    assert scored.reader_features.shape == (len(top), len(READER_FEATURES))
+    probs = reader_probabilities(scored.reader_features, load_weights())
+    assert probs is not None and np.all((probs > 0) & (probs < 1))
+    assert [c.score for c in scored.read] == pytest.approx(sorted(probs, reverse=True))
+    assert "Okafor" in scored.read[0].text
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_best_evidence_first_and_only_as_many_quotes_as_it_supports(
+    index: Index, question: str
+) -> None:
+    answer = index.ask(question)
+    scored = index.score(question)
+    assert answer.answered
+    first = answer.quotes[0]
+    # quote [1] is the reader's best sentence (possibly carried on into the next one)
+    assert (first.article_id, first.start) == (scored.read[0].article_id, scored.read[0].start)
+    ratio = load_weights().keep_ratio
+    for q in answer.quotes[1:]:
+        assert q.score >= ratio * first.score - 1e-4
+    # a headline is quoted only as the best evidence, never further down
+    for q in answer.quotes[1:]:
+        article = index.article(q.article_id)
+        assert not (q.start == 0 and article.text[q.start : q.end].startswith(article.title))
+    data = answer.to_dict()
+    assert data["n_quotes"] == len(answer.quotes)
+    assert data["n_articles"] == len(answer.sources)
+
+
+def test_max_quotes_caps_the_answer(index: Index) -> None:
+    answer = index.ask("What did Lavrov call a ceasefire?", max_quotes=1)
+    assert len(answer.quotes) == 1 and "road to nowhere" in answer.quotes[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the boiling point of tungsten?", "How do I bake sourdough bread at home?"],
+)
+def test_a_refusal_says_why_and_offers_the_closest_sentence(index: Index, question: str) -> None:
+    answer = index.ask(question)
+    assert not answer.answered and answer.reason in REASONS
+    data = answer.to_dict()
+    assert data["why"] == REASONS[answer.reason]
+    closest = answer.closest
+    assert closest is not None
+    assert index.article(closest.article_id).text[closest.start : closest.end] == closest.text
+
+
+def test_a_follow_up_never_rescues_a_refusal(index: Index) -> None:
+    alone = index.ask("What is the price of tungsten?")
+    after = index.ask(
+        "What is the price of tungsten?", history=["What did Lavrov call a ceasefire?"]
+    )
+    assert not alone.answered and not after.answered
+    assert after.confidence == pytest.approx(alone.confidence)
+
+
+def test_a_question_that_stands_alone_is_answered_alone(index: Index) -> None:
+    alone = index.ask("Who won the national chess championship?")
+    after = index.ask(
+        "Who won the national chess championship?",
+        history=["How many panels does the floating solar farm have?"],
+    )
+    spans = [(q.article_id, q.start, q.end) for q in alone.quotes]
+    assert spans == [(q.article_id, q.start, q.end) for q in after.quotes]

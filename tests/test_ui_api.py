@@ -22,11 +22,13 @@ from conftest import ROOT, SEED_FILE, CountingEmbedder
 from ui_fixtures import LiveApp, free_port, seeded_settings, serve
 
 from askbrief import Article
+from askbrief.records import REASONS
 from askbrief.ui import (
     MAX_UPLOAD_BYTES,
     UPDATE_THREAD,
     Backend,
     UploadRejected,
+    esc,
     make_add_articles,
     make_app,
     make_respond,
@@ -37,7 +39,19 @@ from askbrief.ui import (
     save_upload,
 )
 
-ANSWER_KEYS = {"question", "answered", "message", "confidence", "quotes", "sources"}
+ANSWER_KEYS = {
+    "question",
+    "answered",
+    "message",
+    "confidence",
+    "reason",
+    "why",
+    "n_quotes",
+    "n_articles",
+    "quotes",
+    "closest",
+    "sources",
+}
 QUOTE_KEYS = {"n", "text", "article_id", "title", "source_path", "start", "end", "score"}
 SOURCE_KEYS = {
     "n",
@@ -142,6 +156,8 @@ def test_ask_says_when_the_articles_do_not_answer(api: Any) -> None:
     assert answer["answered"] is False
     assert answer["quotes"] == [] and answer["sources"] == []
     assert answer["message"] == "The articles don't answer this."
+    assert answer["reason"] in REASONS and answer["why"] == REASONS[answer["reason"]]
+    assert answer["n_quotes"] == 0 and answer["n_articles"] == 0
 
 
 def test_ask_reports_an_empty_question_as_an_error(api: Any) -> None:
@@ -468,6 +484,30 @@ def test_answers_escape_quotes_and_titles() -> None:
     assert "<script" not in out and "<img" not in out and "<b>Title" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;b&gt;Title" in out
     assert "&lt;i&gt;2024" in out
+    assert '<div class="ab-count">1 quote from 1 article</div>' in out
+
+
+def test_refusal_shows_why_and_escapes_the_folded_closest_passage() -> None:
+    refused = {
+        "answered": False,
+        "message": "The articles don't answer this.",
+        "why": REASONS["nothing-close"],
+        "quotes": [],
+        "sources": [],
+        "closest": {"text": HOSTILE, "title": "<b>T</b>", "start": 3, "end": 9},
+    }
+    out = render_answer(2, refused)
+    assert 'class="ab-none ab-turn-2"' in out and esc(REASONS["nothing-close"]) in out
+    assert "<script" not in out and "<b>T" not in out and "&lt;b&gt;T" in out
+    assert re.search(r'<details class="ab-closest"><summary>Closest passage — not an answer', out)
+    assert "<details open" not in out and "ab-cite" not in out  # folded, and no citation
+    assert "[3, 9)" in out
+    bare = render_answer(0, refused | {"why": "", "closest": None})
+    assert "<details" not in bare and "Try other words" in bare
+    two = render_answer(
+        0, {"answered": True, "quotes": [], "sources": [], "n_quotes": 3, "n_articles": 2}
+    )
+    assert "3 quotes from 2 articles" in two
 
 
 def test_source_panel_escapes_and_marks_the_exact_span() -> None:

@@ -136,6 +136,7 @@ def test_unanswerable_question_is_said_plainly(page: Page) -> None:
     answer = ask(page, "Who won the football world cup in 1966?")
     expect(answer).to_contain_text("The articles don't answer this.")
     expect(answer.locator("blockquote")).to_have_count(0)
+    expect(answer.locator(".ab-why")).to_have_text(re.compile(r"\S"))  # says why
 
 
 def test_follow_up_uses_the_previous_question(

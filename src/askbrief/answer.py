@@ -22,6 +22,7 @@ class Candidate:
     text: str
     score: float
     following: tuple[int, int] | None = None  # (start, end) of the article's next sentence
+    headline: bool = False  # the article's first sentence, repeating its title
 
 
 def is_quotable(text: str) -> bool:
@@ -29,13 +30,29 @@ def is_quotable(text: str) -> bool:
     return len(text.split()) >= MIN_QUOTE_WORDS and any(c.isalpha() for c in text)
 
 
-def select(candidates: Sequence[Candidate], max_quotes: int) -> list[Candidate]:
-    """Best-scoring quotes, near-duplicates dropped (one story syndicated on several sites)."""
+def is_headline(sentence: str, title: str) -> bool:
+    """An article's first sentence that repeats its title (a .txt file's first line, or a
+    web page whose text opens with its headline): the sources list shows it already."""
+    a, b = normalize(sentence), normalize(title)
+    return bool(a and b) and (a in b or b in a)
+
+
+def select(
+    candidates: Sequence[Candidate], max_quotes: int, keep_ratio: float = 0.0
+) -> list[Candidate]:
+    """The best quotes, best first, as many as the evidence supports: after the first, a
+    quote is added only while its score is at least `keep_ratio` times the first one's
+    (scores are probabilities of holding the answer). Near-duplicates are dropped (one story
+    syndicated on several sites), and a headline only leads, never pads."""
     chosen: list[Candidate] = []
     seen: list[set[str]] = []
     for cand in sorted(candidates, key=lambda c: c.score, reverse=True):
         if len(chosen) >= max_quotes:
             break
+        if chosen and cand.score < keep_ratio * chosen[0].score:
+            break
+        if chosen and cand.headline:
+            continue
         words = set(normalize(cand.text).split())
         if any(_jaccard(words, other) >= 0.7 for other in seen):
             continue
@@ -80,13 +97,11 @@ def assemble(
     articles: dict[str, Article],
     confidence: float,
 ) -> Answer:
-    """Order quotes for reading: articles by their best quote, then document order within."""
+    """Quotes best first, as chosen; reading order is kept only where it demotes nothing: a
+    quote that directly continues an earlier one (its article's next sentence) follows it."""
     if not chosen:
         return Answer(question, False, (), (), NOT_ANSWERED, confidence)
-    best_rank = {}
-    for rank, cand in enumerate(chosen):
-        best_rank.setdefault(cand.article_id, rank)
-    ordered = sorted(chosen, key=lambda c: (best_rank[c.article_id], c.start))
+    ordered = reading_order(chosen, articles)
     quotes: list[Quote] = []
     by_article: dict[str, list[int]] = {}
     for n, cand in enumerate(ordered, start=1):
@@ -113,6 +128,34 @@ def assemble(
         for a, ns in ((articles[i], ns) for i, ns in by_article.items())
     )
     return Answer(question, True, tuple(quotes), sources, "", confidence)
+
+
+def reading_order(chosen: Sequence[Candidate], articles: dict[str, Article]) -> list[Candidate]:
+    """`chosen` best first, except that a quote's direct continuation (the same article's
+    text right after it, white space between) is moved up to follow it."""
+    rest = list(chosen)
+    out: list[Candidate] = []
+    while rest:
+        last = rest.pop(0)
+        out.append(last)
+        while True:
+            text = articles[last.article_id].text
+            nxt = next(
+                (
+                    c
+                    for c in rest
+                    if c.article_id == last.article_id
+                    and c.start >= last.end
+                    and not text[last.end : c.start].strip()
+                ),
+                None,
+            )
+            if nxt is None:
+                break
+            rest.remove(nxt)
+            out.append(nxt)
+            last = nxt
+    return out
 
 
 def _day(article: Article) -> str | None:

@@ -11,7 +11,7 @@ import click
 
 from .config import Settings
 from .errors import AskbriefError
-from .records import Answer
+from .records import REASONS, Answer
 
 
 def store_options(fn: Any) -> Any:
@@ -285,7 +285,10 @@ def eval_(
 
 def render(answer: Answer) -> str:
     if not answer.answered:
-        return answer.message
+        # The message and why, on one line; the closest sentence is not an answer, so it is
+        # left to --json.
+        why = REASONS.get(answer.reason, "")
+        return f"{answer.message} {why}" if why else answer.message
     lines = []
     for q in answer.quotes:
         # A quote that runs over a line break (a window into the next paragraph) keeps its

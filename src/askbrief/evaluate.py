@@ -147,6 +147,9 @@ class QuestionRecord:
     n_quotes: int
     chars: int
     seconds: float = 0.0
+    first_hit: bool | None = None  # the gold answer is in quote [1], the one read first
+    quote_hits: int = 0  # quotes shown that hold the gold answer
+    n_articles: int = 0  # distinct articles quoted
     error: str | None = None
     hit_without_abstention: bool | None = None  # the top quotes had nothing been refused
     retrieval_rank: int | None = None  # 1-based rank of the first passage holding the answer
@@ -181,6 +184,9 @@ class Scores:
     questions: int
     answerable: int
     hits: int
+    first_hits: int  # answerable questions whose first quote holds the answer
+    quote_hits: int  # quotes holding the answer, over answered answerable questions
+    answerable_quotes: int  # all quotes shown for answered answerable questions
     answerable_refused: int
     null_questions: int
     null_refused: int
@@ -194,10 +200,22 @@ class Scores:
     median_quotes: float
     mean_chars: float
     median_chars: float
+    mean_articles: float = 0.0
+    median_articles: float = 0.0
 
     @property
     def answer_recall(self) -> float:
         return _div(self.hits, self.answerable)
+
+    @property
+    def answer_first(self) -> float:
+        """Share of answerable questions whose first quote holds the answer."""
+        return _div(self.first_hits, self.answerable)
+
+    @property
+    def quote_precision(self) -> float:
+        """Of the quotes shown for answered answerable questions, the share holding it."""
+        return _div(self.quote_hits, self.answerable_quotes)
 
     @property
     def abstention_precision(self) -> float:
@@ -226,10 +244,14 @@ def score_records(records: Sequence[QuestionRecord]) -> Scores:
     answered = [r for r in records if r.answered]
     quotes = [r.n_quotes for r in answered]
     chars = [r.chars for r in answered]
+    articles = [r.n_articles for r in answered]
     return Scores(
         questions=len(records),
         answerable=len(answerable),
         hits=sum(bool(r.hit) for r in answerable),
+        first_hits=sum(bool(r.first_hit) for r in answerable),
+        quote_hits=sum(r.quote_hits for r in answerable if r.answered),
+        answerable_quotes=sum(r.n_quotes for r in answerable if r.answered),
         answerable_refused=_refused(answerable),
         null_questions=len(null),
         null_refused=_refused(null),
@@ -243,6 +265,8 @@ def score_records(records: Sequence[QuestionRecord]) -> Scores:
         median_quotes=_median(quotes),
         mean_chars=_mean(chars),
         median_chars=_median(chars),
+        mean_articles=_mean(articles),
+        median_articles=_median(articles),
     )
 
 
@@ -314,6 +338,9 @@ class EvalReport:
             "by_type": self.by_type,
             "answer_recall": s.answer_recall,
             "answer_hits": s.hits,
+            "answer_first": s.answer_first,
+            "answer_first_hits": s.first_hits,
+            "quote_precision": s.quote_precision,
             "answerable": s.answerable,
             "hits_without_abstention": self.hits_without_abstention,
             "pool_hits": self.pool_hits,
@@ -329,6 +356,8 @@ class EvalReport:
             "answerable_refused": s.answerable_refused,
             "mean_quotes": s.mean_quotes,
             "median_quotes": s.median_quotes,
+            "mean_articles": s.mean_articles,
+            "median_articles": s.median_articles,
             "mean_chars": s.mean_chars,
             "median_chars": s.median_chars,
             "latency_median_s": self.latency_median,
@@ -355,7 +384,9 @@ class EvalReport:
         s = self.scores
         types = ", ".join(f"{n} {t}" for t, n in self.by_type.items())
         rows: list[tuple[str, str]] = [
-            ("answer recall", _frac(s.hits, s.answerable)),
+            ("answer first (in quote [1])", _frac(s.first_hits, s.answerable)),
+            ("answer recall (in any quote)", _frac(s.hits, s.answerable)),
+            ("quote precision", _frac(s.quote_hits, s.answerable_quotes)),
             *self._diagnostic_rows(),
             ("abstention precision (all null)", _frac(s.null_refused, s.refused)),
             ("abstention recall (all null)", _frac(s.null_refused, s.null_questions)),
@@ -364,6 +395,10 @@ class EvalReport:
             ("unanswerable refused", _frac(s.unanswerable_refused, s.unanswerable)),
             ("answerable wrongly refused", _frac(s.answerable_refused, s.answerable)),
             ("quotes per answer (mean / median)", f"{s.mean_quotes:.2f} / {s.median_quotes:g}"),
+            (
+                "articles per answer (mean / median)",
+                f"{s.mean_articles:.2f} / {s.median_articles:g}",
+            ),
             ("chars per answer (mean / median)", f"{s.mean_chars:.0f} / {s.median_chars:g}"),
             (
                 "latency per question (median / p95)",
@@ -559,6 +594,9 @@ def _score_one(q: Question, a: _Asked, idx: Index) -> QuestionRecord:
         n_quotes=len(quotes),
         chars=sum(len(t) for t in quotes),
         seconds=a.seconds,
+        first_hit=is_hit(q.answer, quotes[:1]) if q.answer is not None else None,
+        quote_hits=sum(is_hit(q.answer, [t]) for t in quotes) if q.answer is not None else 0,
+        n_articles=len({x.article_id for x in answer.quotes}) if answer is not None else 0,
         error=a.error,
         hit_without_abstention=is_hit(q.answer, unthresholded)
         if q.answer is not None and a.sweep

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .answer import NOT_ANSWERED, Candidate, assemble, is_quotable, select, widen
+from .answer import NOT_ANSWERED, Candidate, assemble, is_headline, is_quotable, select, widen
 from .config import Settings
 from .dates import article_date, parse_date, recency
 from .embedding import Embedder
@@ -20,6 +21,7 @@ from .entities import Entity, holds_answer, in_span, wanted
 from .errors import AskbriefError
 from .ranking import (
     QUESTION_FEATURES,
+    READER_FEATURES,
     RECENCY,
     SENTENCE_FEATURES,
     SPREAD_TOP,
@@ -29,17 +31,25 @@ from .ranking import (
     names,
     novelty,
     order_scores,
+    read_positions,
+    reader_features,
+    reader_probabilities,
     rrf,
     sentence_scores,
 )
-from .records import Answer, Article
+from .records import Answer, Article, Quote
 from .store import Store
 from .stores import open_store
-from .text import term_set, terms
+from .text import depends_on_context, term_set, terms
 
 MAX_QUESTION_CHARS = 2000
 QUOTE_PASSAGES = 15  # sentences of this many best passages are candidates
 SENTENCE_HITS = 80  # plus this many best sentences by dense and by keyword search
+ALONE_CACHE = 50_000  # sentences whose own vectors are kept between questions (~80 MB)
+# Refusal reasons (records.REASONS): a best passage below this cosine is "nothing close";
+# a best article this much less fresh than the collection's newest is "only old news".
+CLOSE_PASSAGE = 0.45
+OLD_NEWS = 0.3
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,13 @@ class Scored:
     sentence_features: np.ndarray  # (n, len(SENTENCE_FEATURES))
     question_features: np.ndarray  # (len(QUESTION_FEATURES),)
     probability: float
+    # The reader's view: the first stage's best READER_DEPTH candidates (positions in
+    # `candidates`), their reader signals, and the same candidates scored by the reader's
+    # probability, best first: what quotes are chosen from.
+    read_positions: tuple[int, ...] = ()
+    reader_features: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    read: tuple[Candidate, ...] = ()
+    reason: str = ""  # what a refusal would say (records.REASONS)
 
 
 class Index:
@@ -60,6 +77,8 @@ class Index:
         self.embedder = embedder or Embedder()
         self._lock = threading.Lock()
         self._store = open_store(settings)
+        self._alone: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence -> own vector
+        self._alone_lock = threading.Lock()
 
     @property
     def store(self) -> Store:
@@ -98,28 +117,67 @@ class Index:
         max_quotes: int | None = None,
         top_k: int | None = None,
     ) -> Answer:
-        """Answer from verbatim quotes; `history` holds earlier questions of a conversation."""
+        """Answer from verbatim quotes; `history` holds earlier questions of a conversation.
+
+        Whether to answer is decided on the question alone: an earlier question can help
+        choose quotes for one that leans on it ("what did he say about France?"), but never
+        turns a refusal into an answer, and a question that stands on its own is answered
+        exactly as if it were asked first."""
         question = clean_question(question)
         max_quotes = self.settings.max_quotes if max_quotes is None else max_quotes
         if max_quotes < 1:
             raise AskbriefError("max quotes must be at least 1")
         store = self.store
-        scored = self.score(question, history=history, top_k=top_k, store=store)
+        scored = self.score(question, top_k=top_k, store=store)
         if scored.probability < self.threshold(store):
-            return Answer(question, False, (), (), NOT_ANSWERED, scored.probability)
+            return self.refuse(question, scored, store)
+        earlier = [h for h in history if h.strip()]
+        if earlier and depends_on_context(question):
+            with_context = self.score(question, history=earlier, top_k=top_k, store=store)
+            scored = replace_probability(with_context, scored.probability)
         return self.quote(question, scored, max_quotes, store)
 
     def quote(
         self, question: str, scored: Scored, max_quotes: int, store: Store | None = None
     ) -> Answer:
-        """The answer `ask` gives once it has decided to answer: the best `max_quotes`
-        quotes of `scored`, near-duplicates dropped, widened within settings.answer_chars,
-        ordered."""
+        """The answer `ask` gives once it has decided to answer: the reader's best quotes, as
+        many as the evidence supports up to `max_quotes`, near-duplicates dropped, widened
+        within settings.answer_chars, best first."""
         store = store or self.store
-        chosen = select(scored.candidates, max_quotes)
+        chosen = select(scored.read, max_quotes, load_weights().keep_ratio)
         articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
+
+    def refuse(self, question: str, scored: Scored, store: Store | None = None) -> Answer:
+        """A refusal that says why, with the nearest sentence as "closest, not an answer"."""
+        store = store or self.store
+        closest = None
+        if scored.read:
+            # a headline only repeats the title the reader would see beside it
+            best = next((c for c in scored.read if not c.headline), scored.read[0])
+            article = store.article(best.article_id)
+            if article is not None:
+                closest = Quote(
+                    1,
+                    article.text[best.start : best.end],
+                    article.id,
+                    article.title,
+                    article.source_path,
+                    best.start,
+                    best.end,
+                    round(best.score, 4),
+                )
+        return Answer(
+            question,
+            False,
+            (),
+            (),
+            NOT_ANSWERED,
+            scored.probability,
+            reason=scored.reason or "nothing-close",
+            closest=closest,
+        )
 
     def threshold(self, store: Store | None = None) -> float:
         """Answer at this confidence or above: the settings' min_confidence, else the fitted
@@ -195,10 +253,23 @@ class Index:
             )
         feats = np.array(rows, dtype=np.float64)
         scores = sentence_scores(feats, weights)
+        order = order_scores(feats, weights)
         ranked = [
-            Candidate(c.article_id, c.idx, c.start, c.end, c.text, float(s), c.following)
-            for c, s in zip(cands, order_scores(feats, weights), strict=True)
+            Candidate(
+                c.article_id, c.idx, c.start, c.end, c.text, float(s), c.following, c.headline
+            )
+            for c, s in zip(cands, order, strict=True)
         ]
+        positions, rfeats = self._read(qvec, cands, feats, order)
+        probs = reader_probabilities(rfeats, weights)
+        if probs is None:  # no reader fitted: the first stage's order, as probabilities
+            probs = 1.0 / (1.0 + np.exp(-order[list(positions)]))
+        read = tuple(
+            sorted(
+                (replace(ranked[i], score=float(p)) for i, p in zip(positions, probs, strict=True)),
+                key=lambda c: -c.score,
+            )
+        )
         total_idf = sum(idf.values()) or 1.0
         # How well the articles answer, apart from how new they are: the best sentence on
         # evidence alone, and then separately how new its article is.
@@ -215,10 +286,53 @@ class Index:
                 _agreement(pool, dsids, ksids),
                 top_passage * fresh[cands[best].article_id],
                 spread(cands, scores),
+                float(probs.max()),
+                float(rfeats[:, READER_FEATURES.index("alone")].max()),
             ]
         )
         model, _ = weights.answer_model(dated=now is not None)
-        return Scored(ranked, feats, qfeats, answer_probability(qfeats, model))
+        reason = refusal_reason(
+            top_passage,
+            fresh[cands[best].article_id] if now is not None else None,
+            bool(kinds),
+            bool(rfeats[:, READER_FEATURES.index("type_match")].any()),
+        )
+        return Scored(
+            ranked,
+            feats,
+            qfeats,
+            answer_probability(qfeats, model),
+            positions,
+            rfeats,
+            read,
+            reason,
+        )
+
+    def _read(
+        self, qvec: np.ndarray, cands: list[_Cand], feats: np.ndarray, order: np.ndarray
+    ) -> tuple[tuple[int, ...], np.ndarray]:
+        """The reader's signals for the first stage's best READER_DEPTH candidates."""
+        top = read_positions(order)
+        alone = self.alone_vectors([cands[i].text for i in top]) @ qvec
+        opening = [cands[i].idx == 0 for i in top]
+        return tuple(top), reader_features(order, top, alone, opening, feats)
+
+    def alone_vectors(self, texts: list[str]) -> np.ndarray:
+        """Each sentence embedded on its own; kept between questions, since the best
+        sentences of related questions recur."""
+        with self._alone_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._alone))
+        if missing:
+            vecs = self.embedder.embed(missing)
+            with self._alone_lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    self._alone[t] = v
+                while len(self._alone) > ALONE_CACHE:
+                    self._alone.popitem(last=False)
+        with self._alone_lock:
+            found = {t: self._alone.get(t) for t in texts}
+        out = [found[t] if found[t] is not None else self.embedder.embed([t])[0] for t in texts]
+        return np.array(out, dtype=np.float32).reshape(len(texts), -1)
 
     def _query(self, question: str, history: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """A follow-up ('what did he say about France?') borrows the previous question's
@@ -242,6 +356,7 @@ class _Cand:
     passage: float
     passage_rank: int | None
     following: tuple[int, int] | None  # the next sentence's span, for quote windows
+    headline: bool  # the article's first sentence repeats its title
 
 
 class _Pool:
@@ -294,8 +409,22 @@ class _Pool:
             context = " ".join(text[s.start : s.end] for _, i, s in near if i != idx)
             following = next(((s.start, s.end) for _, i, s in near if i == idx + 1), None)
             score, rank = self.passage.get(sid, (floor, None))
+            article = self.article(article_id)
+            headline = idx == 0 and article is not None and is_headline(sentence, article.title)
             out.append(
-                _Cand(sid, article_id, idx, start, end, sentence, context, score, rank, following)
+                _Cand(
+                    sid,
+                    article_id,
+                    idx,
+                    start,
+                    end,
+                    sentence,
+                    context,
+                    score,
+                    rank,
+                    following,
+                    headline,
+                )
             )
         return out
 
@@ -321,6 +450,25 @@ class _Pool:
         article = self.article(article_id)
         fresh = recency(article_date(article), now) if article else None
         return undated if fresh is None else fresh
+
+
+def refusal_reason(
+    top_passage: float, fresh: float | None, asks_kind: bool, kind_found: bool
+) -> str:
+    """Which reason a refusal gives (records.REASONS), from the signals that weigh most:
+    nothing close, only old news, or close articles without a sentence of the asked kind."""
+    if top_passage < CLOSE_PASSAGE:
+        return "nothing-close"
+    if fresh is not None and fresh < OLD_NEWS:
+        return "old-news"
+    if asks_kind and not kind_found:
+        return "wrong-kind"
+    return "weak-match"
+
+
+def replace_probability(scored: Scored, probability: float) -> Scored:
+    """`scored` with another question's confidence: a follow-up keeps its own."""
+    return replace(scored, probability=probability)
 
 
 def _collection_now(store: Store) -> date | None:

@@ -1,8 +1,9 @@
 """Scoring candidate sentences and deciding whether to answer at all.
 
-Both are small linear models over cheap signals. Their weights live in `ranker.json`,
-fitted on the dev evaluation set with cross-validation by `benchmarks/fit_ranker.py`
-(README, "Answer quality"); the signals are computed from the question and the articles only.
+All are small linear models over cheap signals. Their weights live in `ranker.json`, fitted
+by `benchmarks/fit_ranker.py` on the training questions (`shared/eval/train`) and synthetic
+questions made from the articles (docs/quality.md); the signals are computed from the
+question and the articles only.
 """
 
 from __future__ import annotations
@@ -47,9 +48,31 @@ QUESTION_FEATURES = (
     # distinct articles among the 10 best sentences, over 10: when the best sentences come
     # from many articles, none of them is about the question.
     "spread",
+    "reader_top",  # the reader's best probability that a sentence holds the answer
+    "alone_top",  # best cosine of the question and a sentence read on its own
 )
 SPREAD_TOP = 10
+# The reader: the first-stage ranker's best READER_DEPTH sentences are read again, each
+# embedded on its own next to the question, and re-scored by a second small model fitted for
+# the first position (benchmarks/fit_ranker.py). Its score is a calibrated probability that
+# the sentence holds the answer; quotes are chosen and ordered by it.
+READER_DEPTH = 12
+READER_FEATURES = (
+    "order",  # the first-stage ranker's score (a logit)
+    "order_gap",  # that score minus the best one's in this question
+    "alone",  # cosine of question and the sentence embedded on its own, without its passage
+    "alone_gap",  # that cosine minus the best one among the sentences read
+    "rank",  # 1 / (1 + first-stage rank)
+    "opening",  # the article's first sentence: a headline, or a lead with its dateline
+    "type_match",  # names a thing of the kind asked for, new to the question
+    "lex_own",  # idf-weighted share of question terms in the sentence
+    "novel",  # share of its names and numbers the question lacks
+    "recency",  # how new its article is: of two reports, the newer one leads
+)
 
+_TYPE_MATCH, _LEX_OWN, _NOVEL = (
+    SENTENCE_FEATURES.index(f) for f in ("type_match", "lex_own", "novel")
+)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
 _RRF_K = 60
@@ -69,6 +92,10 @@ class Weights:
     undated: float  # recency feature of an article without a date in a dated collection
     question_undated: np.ndarray  # the question model for a collection without dates
     threshold_undated: float
+    reader: np.ndarray | None = None  # one weight per READER_FEATURES plus bias; None: off
+    # Quotes after the first are added while their probability is at least this share of
+    # the first one's (fitted): as many as the evidence supports.
+    keep_ratio: float = 0.0
 
     def answer_model(self, dated: bool) -> tuple[np.ndarray, float]:
         """(question weights, threshold) for a collection with or without article dates."""
@@ -82,7 +109,8 @@ def load_weights() -> Weights:
     data = json.loads(resources.files("askbrief").joinpath("ranker.json").read_text("utf-8"))
 
     def row(part: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
-        return np.array([part[f] for f in names] + [part["bias"]])
+        # a signal the file does not weigh (fitted before it existed) counts for nothing
+        return np.array([part.get(f, 0.0) for f in names] + [part["bias"]])
 
     return Weights(
         row(data["sentence"], SENTENCE_FEATURES),
@@ -92,6 +120,8 @@ def load_weights() -> Weights:
         float(data["undated"]),
         row(data["question_undated"], QUESTION_FEATURES),
         float(data["threshold_undated"]),
+        row(data["reader"], READER_FEATURES) if "reader" in data else None,
+        float(data.get("keep_ratio", 0.0)),
     )
 
 
@@ -130,6 +160,48 @@ def sentence_scores(features: np.ndarray, weights: Weights) -> np.ndarray:
 def order_scores(features: np.ndarray, weights: Weights) -> np.ndarray:
     """The scores quotes are chosen and ranked by."""
     return features @ weights.order[:-1] + weights.order[-1]
+
+
+def reader_probabilities(features: np.ndarray, weights: Weights) -> np.ndarray | None:
+    """The reader's probability that each sentence read holds the answer (None: no reader)."""
+    if weights.reader is None or not len(features):
+        return None
+    z = features @ weights.reader[:-1] + weights.reader[-1]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def read_positions(order: np.ndarray) -> list[int]:
+    """The candidates the reader reads: the first stage's best READER_DEPTH, best first."""
+    return [int(i) for i in np.argsort(-order, kind="stable")[:READER_DEPTH]]
+
+
+def reader_features(
+    order: np.ndarray,
+    positions: list[int],
+    alone: np.ndarray,
+    opening: list[bool],
+    features: np.ndarray,
+) -> np.ndarray:
+    """READER_FEATURES of the candidates at `positions` (best first): `alone` holds their
+    cosines to the question when embedded on their own, `opening` whether each is its
+    article's first sentence;
+    `order` and `features` cover all candidates."""
+    rows = [
+        [
+            order[i],
+            order[i] - order[positions[0]],
+            float(a),
+            float(a - alone.max()),
+            1.0 / (1.0 + rank),
+            float(first),
+            features[i, _TYPE_MATCH],
+            features[i, _LEX_OWN],
+            features[i, _NOVEL],
+            features[i, RECENCY],
+        ]
+        for rank, (i, a, first) in enumerate(zip(positions, alone, opening, strict=True))
+    ]
+    return np.array(rows, dtype=np.float64).reshape(len(positions), len(READER_FEATURES))
 
 
 def answer_probability(features: np.ndarray, weights: np.ndarray) -> float:

@@ -50,6 +50,17 @@ class Source:
     date: str | None = None  # YYYY-MM-DD from `published` or the URL: the date ranking used
 
 
+# Why a question was refused: the code an Answer carries, and what to tell the reader.
+REASONS = {
+    "nothing-close": "Nothing in the articles is close to the question.",
+    "wrong-kind": "Some articles are about this, but none of their sentences names "
+    "the kind of thing asked for.",
+    "old-news": "The closest articles are older news than the rest of the collection.",
+    "weak-match": "The closest sentences share some of the question's words, but none "
+    "of them reads as its answer.",
+}
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -58,6 +69,10 @@ class Answer:
     sources: tuple[Source, ...]
     message: str = ""  # what to tell the reader when there is nothing to quote
     confidence: float = 0.0
+    # Why a question was refused (one of answer.REASONS), "" when answered.
+    reason: str = ""
+    # Refused: the nearest sentence, shown only as "closest, not an answer".
+    closest: Quote | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -65,7 +80,12 @@ class Answer:
             "answered": self.answered,
             "message": self.message,
             "confidence": round(self.confidence, 4),
+            "reason": self.reason,
+            "why": REASONS.get(self.reason, ""),
+            "n_quotes": len(self.quotes),
+            "n_articles": len(self.sources),
             "quotes": [asdict(q) for q in self.quotes],
+            "closest": asdict(self.closest) if self.closest else None,
             "sources": [asdict(s) | {"quotes": list(s.quotes)} for s in self.sources],
         }
 

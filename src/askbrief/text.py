@@ -121,3 +121,38 @@ def term_set(text: str) -> frozenset[str]:
 def keyword_tokens(texts: list[str]) -> list[list[str]]:
     """Tokens for BM25, the same for sentences and questions."""
     return [terms(t) for t in texts]
+
+
+# Words that point back at something an earlier question named.
+_BACK_REFERENCES = frozenset(
+    [
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "it",
+        "its",
+        "this",
+        "these",
+        "those",
+        "former",
+        "latter",
+    ]
+)
+_ELLIPSIS = re.compile(r"^\s*(and|but|also|what about|how about|and what about)\b", re.I)
+
+
+def depends_on_context(question: str) -> bool:
+    """True for a follow-up that leans on an earlier question: it points back ("what did he
+    say?", "when did that happen?") or continues one ("and France?", "what about Spain?").
+    A question with neither stands on its own and is answered on its own."""
+    if _ELLIPSIS.match(question):
+        return True
+    words = [w.lower() for w in _WORD.findall(question)]
+    return len(words) < 3 or any(w in _BACK_REFERENCES for w in words)

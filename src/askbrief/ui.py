@@ -142,13 +142,9 @@ def render_question(question: str) -> str:
 
 
 def render_answer(turn: int, answer: dict[str, Any]) -> str:
-    """Block quotes with [n] markers, then the sources; or a plain 'not answered'."""
+    """Block quotes with [n] markers, a count, then the sources; or 'not answered' with why."""
     if not answer["answered"]:
-        return (
-            f'<div class="ab-none ab-turn-{turn}"><strong>{esc(answer["message"])}</strong> '
-            "Nothing in the indexed articles is close enough to quote. Try other words, "
-            "or add articles that cover it.</div>"
-        )
+        return render_refusal(turn, answer)
     quotes = "".join(
         f'<blockquote class="ab-quote"><span class="ab-quote-text">{_one_line(q["text"])}'
         f"</span> {cite_link(turn, q['n'])}</blockquote>"
@@ -156,10 +152,41 @@ def render_answer(turn: int, answer: dict[str, Any]) -> str:
     )
     sources = "".join(_source_item(turn, s) for s in answer["sources"])
     return (
-        f'<div class="ab-answer ab-turn-{turn}">{quotes}<div class="ab-sources">'
+        f'<div class="ab-answer ab-turn-{turn}">{quotes}'
+        f'<div class="ab-count">{esc(quote_count(answer))}</div><div class="ab-sources">'
         '<div class="ab-sources-h">'
         f"Sources</div><ul>{sources}</ul></div></div>"
     )
+
+
+REFUSAL_HINT = "Try other words, or add articles that cover it."
+
+
+def render_refusal(turn: int, answer: dict[str, Any]) -> str:
+    """The message, why (one sentence), a hint; and, folded away, the closest passage, which
+    is labelled as not an answer and carries no citation marker."""
+    why = answer.get("why") or ""
+    why_html = f' <span class="ab-why">{esc(why)}</span>' if why else ""
+    closest = answer.get("closest")
+    closest_html = ""
+    if closest:
+        closest_html = (
+            '<details class="ab-closest"><summary>Closest passage — not an answer</summary>'
+            f'<span class="ab-closest-text">{_one_line(closest["text"])}</span> '
+            f'<span class="ab-meta">— {esc(closest["title"])} '
+            f"[{esc(closest['start'])}, {esc(closest['end'])})</span></details>"
+        )
+    return (
+        f'<div class="ab-none ab-turn-{turn}"><strong>{esc(answer["message"])}</strong>'
+        f'{why_html} <span class="ab-hint">{esc(REFUSAL_HINT)}</span>{closest_html}</div>'
+    )
+
+
+def quote_count(answer: dict[str, Any]) -> str:
+    """'3 quotes from 2 articles', from the answer's own counts (or its lists if absent)."""
+    quotes = answer.get("n_quotes", len(answer["quotes"]))
+    articles = answer.get("n_articles", len(answer["sources"]))
+    return f"{quotes} {_plural(quotes, 'quote')} from {articles} {_plural(articles, 'article')}"
 
 
 def _one_line(text: str) -> str:
@@ -415,6 +442,12 @@ a.ab-cite:hover, a.ab-cite:focus { background: var(--color-accent-soft); }
 .ab-title { font-weight: 500; }
 .ab-meta { color: var(--body-text-color-subdued); font-size: .9em; }
 .ab-none, .ab-error { padding: .2em 0; }
+.ab-count { color: var(--body-text-color-subdued); font-size: .88em; margin: .1em 0 0; }
+.ab-why { margin-left: .15em; }
+.ab-hint { color: var(--body-text-color-subdued); }
+details.ab-closest { margin-top: .5em; font-size: .92em; color: var(--body-text-color-subdued); }
+details.ab-closest summary { cursor: pointer; }
+.ab-closest-text { font-style: italic; }
 .ab-error { color: var(--error-text-color); }
 .ab-pending { color: var(--body-text-color-subdued); font-style: italic; }
 .ab-source-box { border: 1px solid var(--border-color-primary); border-radius: 8px;
@@ -649,15 +682,43 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
         show_progress="hidden",
     )
 
+    def answer(question: str, history: list[str]) -> dict[str, Any]:
+        # A caller's mistake is a one-line error for the caller, not a traceback in the log.
+        try:
+            return backend.ask(question, history)
+        except AskbriefError as err:
+            raise gr.Error(str(err), print_exception=False) from None
+
     def ask(question: str) -> dict[str, Any]:
         """Answer a question from the articles with verbatim, cited quotes: the same JSON
         as `askbrief query --json`."""
-        try:
-            return backend.ask(question)
-        except AskbriefError as err:
-            raise gr.Error(str(err)) from None
+        return answer(question, [])
 
+    def ask_followup(question: str, history: list[str]) -> dict[str, Any]:
+        """The same for a question asked after others: `history` holds the conversation's
+        earlier questions, oldest first. They only help a follow-up that leans on them
+        ("What did he call a ceasefire?"); whether to answer, and the quotes of a question
+        that stands on its own, come from the question alone."""
+
+        def shown(value: object) -> str:
+            text = repr(value)
+            text = text if len(text) <= 60 else text[:59] + "…"
+            return f"{text} ({type(value).__name__})"
+
+        give = 'give a list of earlier questions as strings, oldest first, e.g. ["Who is Lavrov?"]'
+        if not isinstance(history, list):
+            message = f"history is {shown(history)}, not a list; {give}"
+            raise gr.Error(message, print_exception=False)
+        for i, earlier in enumerate(history):
+            if not isinstance(earlier, str):
+                message = f"history[{i}] is {shown(earlier)}, not a question; {give}"
+                raise gr.Error(message, print_exception=False)
+        return answer(question, history)
+
+    # Two endpoints rather than one with an optional history: Gradio's HTTP API refuses a
+    # call that sends fewer values than the endpoint declares, and /ask's callers send one.
     gr.api(ask, api_name="ask")
+    gr.api(ask_followup, api_name="ask_followup")
 
 
 def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
