@@ -39,6 +39,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from askbrief import Settings, build_index
 from askbrief.answer import Candidate, reading_order, select, widen
+from askbrief.entities import in_span, slot_fit, wanted
 from askbrief.evaluate import link_articles
 from askbrief.index import Index, spread
 from askbrief.ranking import (
@@ -49,12 +50,13 @@ from askbrief.ranking import (
     read_positions,
     reader_features,
 )
-from askbrief.text import normalize
+from askbrief.text import normalize, terms
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
 CACHE = Path(".cache/eval")
 SYNTHETIC_WEIGHT = 0.15  # each synthetic set's sentences weigh this times the real ones'
 MAX_MEDIAN_QUOTES = 3
+RECALL_KEPT = 0.9
 ANSWER_C = 0.3
 
 
@@ -87,6 +89,7 @@ def collect(idx: Index, questions: list[dict], cache: Path) -> list[dict]:
         items.append(
             {
                 "id": q["id"],
+                "question": q["question"],
                 "type": q.get("type", "answer-in-corpus"),
                 "answerable": q.get("answer") is not None,
                 "gold": q.get("answer") or "",
@@ -179,7 +182,29 @@ def fit_sentence_ranker(
     return m.coef_[0] / sd, float(m.intercept_[0] - (m.coef_[0] * mu / sd).sum())
 
 
-def read(it: dict, order_w: np.ndarray, order_b: float, alone: Alone) -> dict:
+class Slots:
+    """entities.slot_fit over an index's stored entities, as Index.score computes it."""
+
+    def __init__(self, idx: Index) -> None:
+        self.store = idx.store
+        self.cache: dict[str, tuple[str, list]] = {}
+
+    def __call__(self, question: str, cands: list[Candidate]) -> list[float]:
+        kinds, asked = wanted(question), set(terms(question))
+        out = []
+        for c in cands:
+            if not kinds:
+                out.append(0.0)
+                continue
+            if c.article_id not in self.cache:
+                art = self.store.article(c.article_id)
+                self.cache[c.article_id] = (art.text, self.store.entities(c.article_id))
+            text, ents = self.cache[c.article_id]
+            out.append(slot_fit(kinds, asked, text, c.start, c.end, in_span(ents, c.start, c.end)))
+        return out
+
+
+def read(it: dict, order_w: np.ndarray, order_b: float, alone: Alone, slots: Slots) -> dict:
     """What the reader sees for one question under a first-stage `order` model."""
     if not len(it["X"]):
         return {"pos": [], "R": np.zeros((0, len(READER_FEATURES))), "y": np.zeros(0, bool)}
@@ -188,44 +213,53 @@ def read(it: dict, order_w: np.ndarray, order_b: float, alone: Alone) -> dict:
     cands = it["cands"]
     cos = alone([cands[i].text for i in pos]) @ it["qvec"]
     opening = [cands[i].idx == 0 for i in pos]
-    R = reader_features(order, pos, cos, opening, it["X"])
+    slot = slots(it["question"], [cands[i] for i in pos])
+    R = reader_features(order, pos, cos, opening, slot, it["X"])
     return {"pos": pos, "R": R, "y": it["y"][pos]}
 
 
 def fit_reader(
-    groups: list[dict], weights: Sequence[float], l2: float = 0.01
-) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """Listwise: maximise the softmax probability, over the sentences read for a question,
-    of those holding the answer (questions with at least one). Then a one-signal logistic
-    regression turns the score into a probability. Returns (weights, bias) on the raw
-    reader signals, and the standardisation used."""
+    groups: list[dict], weights: Sequence[float], method: str = "top1", l2: float = 0.01
+) -> tuple[np.ndarray, float]:
+    """The reader's weights and bias on the raw reader signals, as a probability that a
+    sentence holds the answer. `method`: "top1" fits for the first position itself
+    (coordinate ascent on the questions answered first, from the first stage's own order);
+    "listwise" maximises the softmax probability, over the sentences read for a question, of
+    those holding the answer. Either way a one-signal logistic regression then turns the
+    score into a probability, on every sentence read."""
     use = [(g, w) for g, w in zip(groups, weights, strict=True) if g["y"].any()]
     R = np.vstack([g["R"] for g, _ in use])
     mu, sd = R.mean(0), R.std(0) + 1e-9
-    mats = [((g["R"] - mu) / sd, g["y"], w) for g, w in use]
-    total = sum(w for _, _, w in mats)
+    std = [dict(g, R=(g["R"] - mu) / sd) for g, _ in use]
+    ws = [w for _, w in use]
+    if method == "top1":
+        start = np.zeros(R.shape[1])
+        start[0] = 1.0  # the first stage's score
+        theta = coordinate_ascent(std, ws, start)
+    else:
+        theta = _listwise(std, ws, l2)
+    raw = theta / sd
+    allR = np.vstack([g["R"] for g in groups if len(g["R"])])
+    ally = np.concatenate([g["y"] for g in groups if len(g["R"])])
+    cal = LogisticRegression(C=100.0, max_iter=2000).fit((allR @ raw)[:, None], ally)
+    a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
+    return raw * a, b
+
+
+def _listwise(groups: list[dict], weights: Sequence[float], l2: float) -> np.ndarray:
+    total = sum(weights)
+    mats = [(g["R"], g["y"], w / total) for g, w in zip(groups, weights, strict=True)]
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         f, grad = l2 * 0.5 * theta @ theta, l2 * theta
         for Z, y, w in mats:
             s = Z @ theta
-            s = s - s.max()
-            e = np.exp(s)
-            p_all = e / e.sum()
-            p_pos = e[y] / e[y].sum()
-            f -= w / total * (np.log(e[y].sum()) - np.log(e.sum())) * len(mats)
-            grad -= w / total * (p_pos @ Z[y] - p_all @ Z) * len(mats)
-        return f / len(mats), grad / len(mats)
+            e = np.exp(s - s.max())
+            f -= w * (np.log(e[y].sum()) - np.log(e.sum()))
+            grad -= w * ((e[y] / e[y].sum()) @ Z[y] - (e / e.sum()) @ Z)
+        return f, grad
 
-    theta = minimize(loss, np.zeros(R.shape[1]), jac=True, method="L-BFGS-B").x
-    raw = theta / sd
-    # calibration: P(holds the answer | reader score), on every sentence read
-    allR = np.vstack([g["R"] for g in groups if len(g["R"])])
-    ally = np.concatenate([g["y"] for g in groups if len(g["R"])])
-    s = (allR @ raw)[:, None]
-    cal = LogisticRegression(C=100.0, max_iter=2000).fit(s, ally)
-    a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
-    return raw * a, b, mu, sd
+    return minimize(loss, np.zeros(groups[0]["R"].shape[1]), jac=True, method="L-BFGS-B").x
 
 
 def top1_hits(groups: list[dict], weights: Sequence[float], theta: np.ndarray) -> float:
@@ -293,39 +327,6 @@ class Quoter:
         return reading_order(widen(chosen, arts, self.budget), arts)  # type: ignore[arg-type]
 
 
-def quote_figures(items: list[dict], groups: list[dict], probs: list, quoter: Quoter, ratio: float):
-    """Over answerable questions, answering all: answer first, recall, quote precision,
-    median quotes and articles, median characters."""
-    first = hits = good = shown = 0
-    nq, na, chars = [], [], []
-    n = 0
-    for it, g, p in zip(items, groups, probs, strict=True):
-        if not it["answerable"]:
-            continue
-        n += 1
-        if not len(g["pos"]):
-            continue
-        quotes = quoter(it, g, p, ratio)
-        gold = normalize(it["gold"])
-        held = [gold in normalize(c.text) for c in quotes]
-        first += bool(held and held[0])
-        hits += any(held)
-        good += sum(held)
-        shown += len(held)
-        nq.append(len(quotes))
-        na.append(len({c.article_id for c in quotes}))
-        chars.append(sum(len(c.text) for c in quotes))
-    return {
-        "n": n,
-        "first": first,
-        "recall": hits,
-        "precision": good / max(1, shown),
-        "quotes": float(np.median(nq)),
-        "articles": float(np.median(na)),
-        "chars": float(np.median(chars)),
-    }
-
-
 def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray):
     """The question signals as Index.score computes them under these models: those that
     depend on which sentence is best follow the refitted models."""
@@ -347,20 +348,25 @@ def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np
     return q
 
 
-def fit_answer_model(Q: np.ndarray, t: np.ndarray, used: list[int], budget: float):
-    """Logistic regression answerable-vs-not over the question signals in `used`, and the
-    threshold refusing at most `budget` of the answerable questions on 5-fold
-    cross-validated probabilities (the model's fit to its own data would be optimistic)."""
+def fit_answer_model(
+    Q: np.ndarray, t: np.ndarray, used: list[int], budget: float, fit_on: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """Logistic regression answerable-vs-not over the question signals in `used`, fitted on
+    the questions in `fit_on`, and the threshold refusing at most `budget` of the answerable
+    questions on 5-fold cross-validated probabilities (the model's fit to its own data
+    would be optimistic)."""
     Qu = Q[:, used]
     mu, sd = Qu.mean(0), Qu.std(0) + 1e-9
     Z = (Qu - mu) / sd
     p = np.zeros(len(Z))
-    for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(Z, t):
-        p[b] = (
-            LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[a], t[a]).predict_proba(Z[b])[:, 1]
-        )
-    th = max(x for x in np.linspace(0.01, 0.99, 99) if (p[t] < x).mean() <= budget)
-    m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z, t)
+    inside = np.flatnonzero(fit_on)
+    for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(Z[inside], t[inside]):
+        a, b = inside[a], inside[b]
+        m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[a], t[a])
+        p[b] = m.predict_proba(Z[b])[:, 1]
+    scope = t & fit_on  # the answerable questions the model is fitted on
+    th = max(x for x in np.linspace(0.01, 0.99, 99) if (p[scope] < x).mean() <= budget)
+    m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[fit_on], t[fit_on])
     coef = np.zeros(len(QUESTION_FEATURES))
     coef[used] = m.coef_[0] / sd
     bias = float(m.intercept_[0] - (m.coef_[0] * mu / sd).sum())
@@ -374,149 +380,258 @@ def answer_probs(Q: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
 # --- the run ------------------------------------------------------------------------------
 
 
+class Env:
+    """One dataset's index, as the fitting reads it: reader vectors, slots, quotes."""
+
+    def __init__(self, idx: Index, home: Path) -> None:
+        self.idx, self.home = idx, home
+        self.alone, self.slots, self.quoter = (
+            Alone(idx, home / "alone.npz"),
+            Slots(idx),
+            Quoter(idx),
+        )
+
+
+def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], args) -> dict:
+    """Every fitted part from `items` (and synthetic questions), as ranker.json holds it."""
+    labelled = [it for it in items if it["answerable"] and len(it["X"])]
+    coef, bias = fit_sentence_ranker(labelled)
+    order, order_b = fit_sentence_ranker(labelled, synth, args.synthetic)
+    mask = np.isin(READER_FEATURES, args.reader_features.split(","))
+    groups = [read(it, order, order_b, envs[it["ds"]].alone, envs[it["ds"]].slots) for it in items]
+    sgroups = [
+        read(it, order, order_b, envs[it["ds"]].alone, envs[it["ds"]].slots)
+        for s in synth
+        for it in s
+    ]
+    for g in groups + sgroups:
+        g["R"] = g["R"] * mask
+    real = [g for g, it in zip(groups, items, strict=True) if it["answerable"]]
+    n_real = max(1, sum(g["y"].any() for g in real))
+    n_syn = max(1, sum(g["y"].any() for g in sgroups))
+    weights = [1.0] * len(real) + [args.synthetic * n_real / n_syn] * len(sgroups)
+    if args.reader == "off":  # the first stage's own order, its logistic as probability
+        rw, rb = np.eye(len(READER_FEATURES))[READER_FEATURES.index("order")], 0.0
+    else:
+        rw, rb = fit_reader(real + sgroups, weights, args.reader)
+    probs = [reader_scores(g, rw, rb) for g in groups]
+    # keep_ratio: fewer quotes raise answer first (the first quote has room to carry on into
+    # its next sentence) and quote precision, and cost recall. Among ratios keeping a median
+    # of at most 3 quotes and at least RECALL_KEPT of the recall of five quotes, the one with
+    # the best answer first plus quote precision on these questions.
+    rows = [(float(r), figures(items, groups, probs, envs, r)) for r in np.linspace(0, 0.95, 20)]
+    most = max(f["recall"] for _, f in rows)
+    ok = [
+        (f["first"] / max(1, f["n"]) + f["precision"], r)
+        for r, f in rows
+        if f["quotes"] <= MAX_MEDIAN_QUOTES and f["recall"] >= RECALL_KEPT * most
+    ]
+    best = max(ok) if ok else (0.0, rows[-1][0])
+    if args.keep_ratio is not None:
+        best = (0.0, args.keep_ratio)
+    Q = np.array(
+        [
+            question_signals(it, coef, bias, g, p)
+            for it, g, p in zip(items, groups, probs, strict=True)
+        ]
+    )
+    t = np.array([it["answerable"] for it in items])
+    types = np.array([it["type"] for it in items])
+    used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
+    fit_on = types != "unanswerable" if args.clean else np.ones(len(t), bool)
+    if args.answer_on != "all" and any(it["ds"] == args.answer_on for it in items):
+        fit_on &= np.array([it["ds"] == args.answer_on for it in items])
+    dated = fit_answer_model(Q, t, used, args.max_false_refusal, fit_on)
+    undated_used = [u for u in used if QUESTION_FEATURES[u] != "fresh_match"]
+    undated = fit_answer_model(Q, t, undated_used, args.max_false_refusal, fit_on)
+    fresh = [it["X"][int(np.argmax(it["X"] @ coef)), RECENCY] for it in labelled]
+    return {
+        "coef": coef, "bias": bias, "order": order, "order_b": order_b, "rw": rw, "rb": rb,
+        "ratio": round(best[1], 2), "dated": dated, "undated": undated,
+        "undated_recency": float(np.mean(fresh)), "mask": mask,
+    }  # fmt: skip
+
+
+def figures(items, groups, probs, envs, ratio, answered=None) -> dict:
+    """Over answerable questions: answer first, recall, quote precision, median quotes,
+    articles and characters; `answered` (one bool per item) applies abstention."""
+    first = hits = good = shown = n = 0
+    nq, na, chars = [], [], []
+    for k, (it, g, p) in enumerate(zip(items, groups, probs, strict=True)):
+        if not it["answerable"]:
+            continue
+        n += 1
+        if not len(g["pos"]) or (answered is not None and not answered[k]):
+            continue
+        quotes = envs[it["ds"]].quoter(it, g, p, ratio)
+        gold = normalize(it["gold"])
+        held = [gold in normalize(c.text) for c in quotes]
+        first += bool(held and held[0])
+        hits += any(held)
+        good += sum(held)
+        shown += len(held)
+        nq.append(len(quotes))
+        na.append(len({c.article_id for c in quotes}))
+        chars.append(sum(len(c.text) for c in quotes))
+    return {
+        "n": n, "first": first, "recall": hits, "precision": good / max(1, shown),
+        "quotes": float(np.median(nq)) if nq else 0.0,
+        "articles": float(np.median(na)) if na else 0.0,
+        "chars": float(np.median(chars)) if chars else 0.0,
+    }  # fmt: skip
+
+
+def apply(model: dict, items: list[dict], envs: dict[str, Env], dated: bool = True) -> dict:
+    """Answer `items` with a fitted model, as the product would: figures with and without
+    abstention, and refusals by question type."""
+    groups = [
+        read(it, model["order"], model["order_b"], envs[it["ds"]].alone, envs[it["ds"]].slots)
+        for it in items
+    ]
+    for g in groups:
+        g["R"] = g["R"] * model["mask"]
+    probs = [reader_scores(g, model["rw"], model["rb"]) for g in groups]
+    qc, qb, th = model["dated" if dated else "undated"]
+    Q = np.array([
+        question_signals(it, model["coef"], model["bias"], g, p)
+        for it, g, p in zip(items, groups, probs, strict=True)
+    ])  # fmt: skip
+    answered = answer_probs(Q, qc, qb) >= th
+    out = figures(items, groups, probs, envs, model["ratio"], answered)
+    out["all"] = figures(items, groups, probs, envs, model["ratio"])
+    types = np.array([it["type"] for it in items])
+    for kind in ("answer-in-corpus", "unanswerable", "off-period"):
+        out[f"refused {kind}"] = int((~answered[types == kind]).sum())
+        out[f"n {kind}"] = int((types == kind).sum())
+    return out
+
+
+def show(label: str, f: dict) -> None:
+    a = f["all"]
+    print(
+        f"{label}: answer first {f['first']:.1f}/{f['n']} ({a['first']:.1f} answering all), "
+        f"recall {f['recall']:.1f} ({a['recall']:.1f}), quote precision {f['precision']:.3f} "
+        f"({a['precision']:.3f}), median quotes {f['quotes']:.1f}, articles {f['articles']:.1f}, "
+        f"chars {f['chars']:.0f}; refused: off-period {f['refused off-period']:.1f}/"
+        f"{f['n off-period']}, answerable {f['refused answer-in-corpus']:.1f}/"
+        f"{f['n answer-in-corpus']}, unanswerable {f['refused unanswerable']:.1f}/"
+        f"{f['n unanswerable']}"
+    )
+
+
+def mean_figures(runs: list[dict]) -> dict:
+    out = {k: float(np.mean([r[k] for r in runs])) for k in runs[0] if k != "all"}
+    out["all"] = {k: float(np.mean([r["all"][k] for r in runs])) for k in runs[0]["all"]}
+    return out
+
+
+def pool(parts: list[dict]) -> dict:
+    """Figures of several folds' held-out questions, summed (counts) or weighted (rates)."""
+
+    def merge(fs: list[dict]) -> dict:
+        n = sum(f["n"] for f in fs)
+        out = {k: sum(f[k] for f in fs) for k in ("n", "first", "recall")}
+        out["precision"] = float(np.mean([f["precision"] for f in fs]))
+        for k in ("quotes", "articles", "chars"):
+            out[k] = float(np.average([f[k] for f in fs], weights=[max(1, f["n"]) for f in fs]))
+        return out | {"n": n}
+
+    out = merge(parts) | {
+        k: sum(p[k] for p in parts) for k in parts[0] if k.startswith(("refused", "n "))
+    }
+    out["all"] = merge([p["all"] for p in parts])
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("train", type=Path)
     ap.add_argument("dev", type=Path)
-    ap.add_argument("--write", action="store_true")
+    ap.add_argument(
+        "--write", action="store_true", help="fit on train and all of dev, write ranker.json"
+    )
     ap.add_argument("--synthetic", type=float, default=SYNTHETIC_WEIGHT)
     ap.add_argument("--max-false-refusal", type=float, default=0.10)
+    ap.add_argument(
+        "--clean", action="store_true", help="answer model: answerable vs off-period only"
+    )
     ap.add_argument("--question-features", default=",".join(QUESTION_FEATURES))
     ap.add_argument("--reader-features", default=",".join(READER_FEATURES))
+    ap.add_argument("--reader", choices=["top1", "listwise", "off"], default="top1")
+    ap.add_argument("--keep-ratio", type=float, default=None, help="fix it instead of fitting")
+    ap.add_argument(
+        "--answer-on",
+        choices=["all", "train", "dev"],
+        default="all",
+        help="fit the answer model (and its threshold) on these questions only",
+    )
+    ap.add_argument("--splits", type=int, default=3, help="random 5-fold partitions of dev")
     args = ap.parse_args()
 
-    data = {}
+    envs: dict[str, Env] = {}
+    sets: dict[str, list[dict]] = {}
     for name, path in (("train", args.train), ("dev", args.dev)):
         idx = open_dataset(path)
         home = CACHE / path.resolve().name
-        items = collect(idx, questions_of(path), home / "fit-items.npz")
-        data[name] = (idx, home, items, Alone(idx, home / "alone.npz"))
-    tidx, thome, train, talone = data["train"]
-    didx, _, dev, dalone = data["dev"]
-    synth = synthetic_items(tidx, thome) if args.synthetic > 0 else []
+        envs[name] = Env(idx, home)
+        qs = questions_of(path)
+        items = collect(idx, qs, home / "fit-items.npz")
+        text = {q["id"]: q["question"] for q in qs}
+        for it in items:
+            it.setdefault("question", text[it["id"]])
+            it["ds"] = name
+        sets[name] = items
+    synth = synthetic_items(envs["train"].idx, envs["train"].home) if args.synthetic > 0 else []
+    for s in synth:
+        for it in s:
+            it["ds"] = "train"
+    train, dev = sets["train"], sets["dev"]
 
-    labelled = [it for it in train if it["answerable"] and len(it["X"])]
-    print(
-        f"train: {len(train)} questions, {len(labelled)} answerable with candidates, "
-        f"{sum(it['y'].any() for it in labelled)} with the answer among them"
-    )
-    coef, bias = fit_sentence_ranker(labelled)
-    order, order_b = fit_sentence_ranker(labelled, synth, args.synthetic)
+    model = fit(train, synth, envs, args)
+    show("fitted on train, dev out of sample", apply(model, dev, envs))
+    for e in envs.values():
+        e.alone.save()
 
-    # the reader, on the first stage's best sentences under the refitted order model
-    tg = [read(it, order, order_b, talone) for it in train]
-    sg = [read(it, order, order_b, talone) for s in synth for it in s]
-    talone.save()
-    dg = [read(it, order, order_b, dalone) for it in dev]
-    dalone.save()
-    keep = [READER_FEATURES.index(f) for f in args.reader_features.split(",")]
-    mask = np.zeros(len(READER_FEATURES), bool)
-    mask[keep] = True
-    for g in tg + sg + dg:
-        g["R"] = np.where(mask, g["R"], 0.0)
-    n_real = sum(g["y"].any() for g, it in zip(tg, train, strict=True) if it["answerable"])
-    n_syn = max(1, sum(g["y"].any() for g in sg))
-    real = [g for g, it in zip(tg, train, strict=True) if it["answerable"]]
-    weights = [1.0] * len(real) + [args.synthetic * n_real / n_syn] * len(sg)
-    rw, rb, _, _ = fit_reader(real + sg, weights)
-    rw = np.where(mask, rw, 0.0)
-    print(
-        "reader weights:",
-        {f: round(float(w), 3) for f, w in zip(READER_FEATURES, rw, strict=True)},
-        round(rb, 3),
-    )
-    tprobs = [reader_scores(g, rw, rb) for g in tg]
-    dprobs = [reader_scores(g, rw, rb) for g in dg]
-
-    tq, dq = Quoter(tidx), Quoter(didx)
-    # the first stage alone, as a baseline: its own order, its sigmoid as probability
-    base = [1 / (1 + np.exp(-g["R"][:, 0])) if len(g["R"]) else np.zeros(0) for g in dg]
-    b5 = quote_figures(dev, dg, base, dq, 0.0)
-    print(
-        f"dev, first stage only, 5 quotes: first {b5['first']}/{b5['n']}, recall {b5['recall']}, "
-        f"precision {b5['precision']:.3f}"
+    types = np.array([it["type"] for it in dev])
+    runs = []
+    for seed in range(args.splits):
+        parts = []
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(types, types):
+            m = fit(train + [dev[i] for i in tr], synth, envs, args)
+            parts.append(apply(m, [dev[i] for i in te], envs))
+        runs.append(pool(parts))
+    show(
+        f"fitted on train + 4/5 of dev, held-out fifth ({args.splits} x 5-fold)", mean_figures(runs)
     )
 
-    best = None
-    print(
-        "keep_ratio  train: first recall prec quotes | dev: first recall prec quotes articles chars"
-    )
-    for ratio in np.round(np.linspace(0.0, 0.9, 19), 2):
-        ft = quote_figures(train, tg, tprobs, tq, ratio)
-        fd = quote_figures(dev, dg, dprobs, dq, ratio)
-        print(
-            f"  {ratio:.2f}  {ft['first']:4d} {ft['recall']:4d} {ft['precision']:.3f} {ft['quotes']:.0f}"
-            f"  | {fd['first']:4d} {fd['recall']:4d} {fd['precision']:.3f} {fd['quotes']:.0f} "
-            f"{fd['articles']:.0f} {fd['chars']:.0f}"
-        )
-        objective = ft["recall"] / ft["n"] + ft["precision"]
-        if ft["quotes"] <= MAX_MEDIAN_QUOTES and (best is None or objective > best[0]):
-            best = (objective, float(ratio), fd)
-    assert best is not None
-    _, ratio, fd = best
-    print(
-        f"keep_ratio {ratio:.2f} (chosen on train); dev: answer first {fd['first']}/{fd['n']} "
-        f"= {fd['first'] / fd['n']:.3f}, recall {fd['recall']}/{fd['n']} = {fd['recall'] / fd['n']:.3f}, "
-        f"quote precision {fd['precision']:.3f}, median quotes {fd['quotes']:.0f}, "
-        f"articles {fd['articles']:.0f}, chars {fd['chars']:.0f}"
-    )
-
-    # the answer model
-    used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
-    Qt = np.array(
-        [question_signals(it, coef, bias, g, p) for it, g, p in zip(train, tg, tprobs, strict=True)]
-    )
-    Qd = np.array(
-        [question_signals(it, coef, bias, g, p) for it, g, p in zip(dev, dg, dprobs, strict=True)]
-    )
-    tt = np.array([it["answerable"] for it in train])
-    td = np.array([it["answerable"] for it in dev])
-    types_d = np.array([it["type"] for it in dev])
-    types_t = np.array([it["type"] for it in train])
-    models = {}
-    for dated, feats in (
-        (True, used),
-        (False, [u for u in used if QUESTION_FEATURES[u] != "fresh_match"]),
-    ):
-        qc, qb, th = fit_answer_model(Qt, tt, feats, args.max_false_refusal)
-        models[dated] = (qc, qb, th)
-        pt, pd = answer_probs(Qt, qc, qb), answer_probs(Qd, qc, qb)
-        label = "dated" if dated else "undated"
-        print(
-            f"answer model ({label}) threshold {th:.2f}; train: answerable refused "
-            f"{(pt[tt] < th).mean():.3f}, off-period refused {(pt[types_t == 'off-period'] < th).mean():.3f}; "
-            f"dev: answerable refused {(pd[td] < th).sum()}/{td.sum()} = {(pd[td] < th).mean():.3f}, "
-            f"off-period refused {(pd[types_d == 'off-period'] < th).sum()}/{(types_d == 'off-period').sum()} "
-            f"= {(pd[types_d == 'off-period'] < th).mean():.3f}, unanswerable refused "
-            f"{(pd[types_d == 'unanswerable'] < th).mean():.3f}"
-        )
-        for f, c in zip(QUESTION_FEATURES, qc, strict=True):
-            print(f"    {f:12s} {c:+.3f}")
-
-    undated = float(np.mean([it["X"][int(np.argmax(it["X"] @ coef)), RECENCY] for it in labelled]))
     if args.write:
+        final = fit(train + dev, synth, envs, args)
+        write(final, args)
 
-        def named(names, w, b):
-            return {f: round(float(c), 6) for f, c in zip(names, w, strict=True)} | {
-                "bias": round(b, 6)
-            }
 
-        out = {
-            "sentence": named(SENTENCE_FEATURES, coef, bias),
-            "order": named(SENTENCE_FEATURES, order, order_b),
-            "reader": named(READER_FEATURES, rw, rb),
-            "keep_ratio": ratio,
-            "question": named(QUESTION_FEATURES, models[True][0], models[True][1]),
-            "threshold": round(models[True][2], 4),
-            "question_undated": named(QUESTION_FEATURES, models[False][0], models[False][1]),
-            "threshold_undated": round(models[False][2], 4),
-            "undated": round(undated, 4),
-            "fitted_on": "shared/eval/train (RealTime QA 2023) and synthetic questions from its "
-            f"articles; benchmarks/fit_ranker.py --synthetic {args.synthetic} "
-            f"--max-false-refusal {args.max_false_refusal}",
+def write(m: dict, args) -> None:
+    def named(names, w, b):
+        return {f: round(float(c), 6) for f, c in zip(names, w, strict=True)} | {
+            "bias": round(b, 6)
         }
-        RANKER.write_text(json.dumps(out, indent=2) + "\n")
-        print(f"wrote {RANKER}")
+
+    out = {
+        "sentence": named(SENTENCE_FEATURES, m["coef"], m["bias"]),
+        "order": named(SENTENCE_FEATURES, m["order"], m["order_b"]),
+        "reader": named(READER_FEATURES, m["rw"], m["rb"]),
+        "keep_ratio": m["ratio"],
+        "question": named(QUESTION_FEATURES, m["dated"][0], m["dated"][1]),
+        "threshold": round(m["dated"][2], 4),
+        "question_undated": named(QUESTION_FEATURES, m["undated"][0], m["undated"][1]),
+        "threshold_undated": round(m["undated"][2], 4),
+        "undated": round(m["undated_recency"], 4),
+        "fitted_on": "shared/eval/train and shared/eval/dev (RealTime QA 2023, 2024) and "
+        "synthetic questions from train's articles; benchmarks/fit_ranker.py "
+        f"--synthetic {args.synthetic} --max-false-refusal {args.max_false_refusal}"
+        + (" --clean" if args.clean else ""),
+    }
+    RANKER.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {RANKER}")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ def test_road_to_nowhere(index: Index) -> None:
     ("question", "expected", "article_id"),
     [
         ("How many panels does the floating solar farm have?", "12,400", "corpus/harbor.md"),
-        ("Who won the national chess championship?", "Amara Okafor", "corpus/chess.html"),
+        # "Okafor beat the defending champion ... in a tense final" answers it too
+        ("Who won the national chess championship?", "Okafor", "corpus/chess.html"),
         (
             "What did the transport minister call the rail strike?",
             "deeply irresponsible",

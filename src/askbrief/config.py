@@ -49,7 +49,7 @@ class Settings:
     # about 800. 0: quotes are single sentences.
     answer_chars: int = 850
     # Answer only when the answer model's probability reaches this; None = the threshold
-    # fitted on dev data and stored in ranker.json (README, "Answer quality").
+    # fitted on the training questions and stored in ranker.json (docs/quality.md).
     min_confidence: float | None = None
 
     @classmethod

@@ -5,7 +5,7 @@ many"); the sentence that answers it holds a thing of that kind that the questio
 already name. spaCy's small English pipeline tags entities (people, places, organisations,
 dates, amounts) at index time, once per article, so a question only reads them back.
 Measured on the dev set, this signal in the ranker raised answer recall by about five
-questions in 139 (README, "Answer types").
+questions in 139 (docs/quality.md, "Answer types").
 """
 
 from __future__ import annotations
@@ -168,3 +168,33 @@ def holds_answer(
         label in wanted_labels and not set(terms(text[start:end])) <= asked
         for start, end, label in entities
     )
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def slot_fit(
+    wanted_labels: frozenset[str], asked: set[str], text: str, start: int, end: int,
+    entities: Iterable[Entity],
+) -> float:  # fmt: skip
+    """How closely a sentence (text[start:end]) fills the question's slot: an entity of the
+    wanted kind, new to the question, right next to the question's own words in the same
+    clause ("... named Greta Gerwig Director of the Year" for "who was named Director of the
+    Year?"). 1 / (1 + words between the entity and the nearest question word); 0 when the
+    sentence holds no such entity or shares no word with the question in that clause."""
+    if not wanted_labels:
+        return 0.0
+    hits = [m for m in _TOKEN.finditer(text, start, end) if set(terms(m.group())) & asked]
+    best = 0.0
+    for e_start, e_end, label in entities:
+        if label not in wanted_labels or set(terms(text[e_start:e_end])) <= asked:
+            continue
+        for m in hits:
+            if e_start <= m.start() < e_end:
+                continue  # a word of the entity itself
+            lo, hi = (m.end(), e_start) if m.end() <= e_start else (e_end, m.start())
+            between = text[lo:hi]
+            if any(p in between for p in ";:!?") or ". " in between:
+                continue  # another clause
+            best = max(best, 1.0 / (1.0 + len(_TOKEN.findall(between))))
+    return best

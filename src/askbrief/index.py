@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ from .answer import NOT_ANSWERED, Candidate, assemble, is_headline, is_quotable,
 from .config import Settings
 from .dates import article_date, parse_date, recency
 from .embedding import Embedder
-from .entities import Entity, holds_answer, in_span, wanted
+from .entities import Entity, holds_answer, in_span, slot_fit, wanted
 from .errors import AskbriefError
 from .ranking import (
     QUESTION_FEATURES,
@@ -260,7 +260,7 @@ class Index:
             )
             for c, s in zip(cands, order, strict=True)
         ]
-        positions, rfeats = self._read(qvec, cands, feats, order)
+        positions, rfeats = self._read(qvec, cands, feats, order, pool.slot_fits(kinds, asked))
         probs = reader_probabilities(rfeats, weights)
         if probs is None:  # no reader fitted: the first stage's order, as probabilities
             probs = 1.0 / (1.0 + np.exp(-order[list(positions)]))
@@ -309,13 +309,19 @@ class Index:
         )
 
     def _read(
-        self, qvec: np.ndarray, cands: list[_Cand], feats: np.ndarray, order: np.ndarray
+        self,
+        qvec: np.ndarray,
+        cands: list[_Cand],
+        feats: np.ndarray,
+        order: np.ndarray,
+        slot_fit: Callable[[_Cand], float],
     ) -> tuple[tuple[int, ...], np.ndarray]:
         """The reader's signals for the first stage's best READER_DEPTH candidates."""
         top = read_positions(order)
         alone = self.alone_vectors([cands[i].text for i in top]) @ qvec
         opening = [cands[i].idx == 0 for i in top]
-        return tuple(top), reader_features(order, top, alone, opening, feats)
+        slot = [slot_fit(cands[i]) for i in top]
+        return tuple(top), reader_features(order, top, alone, opening, slot, feats)
 
     def alone_vectors(self, texts: list[str]) -> np.ndarray:
         """Each sentence embedded on its own; kept between questions, since the best
@@ -445,6 +451,20 @@ class _Pool:
             self._entities[cand.article_id] = self.store.entities(cand.article_id)
         inside = in_span(self._entities[cand.article_id], cand.start, cand.end)
         return holds_answer(kinds, asked, self.text(cand.article_id), inside)
+
+    def slot_fits(self, kinds: frozenset[str], asked: set[str]) -> Callable[[_Cand], float]:
+        """entities.slot_fit for candidates of this pool."""
+
+        def fit(cand: _Cand) -> float:
+            if not kinds:
+                return 0.0
+            if cand.article_id not in self._entities:
+                self._entities[cand.article_id] = self.store.entities(cand.article_id)
+            inside = in_span(self._entities[cand.article_id], cand.start, cand.end)
+            text = self.text(cand.article_id)
+            return slot_fit(kinds, asked, text, cand.start, cand.end, inside)
+
+        return fit
 
     def recency(self, article_id: str, now: date | None, undated: float) -> float:
         article = self.article(article_id)

@@ -68,6 +68,7 @@ READER_FEATURES = (
     "lex_own",  # idf-weighted share of question terms in the sentence
     "novel",  # share of its names and numbers the question lacks
     "recency",  # how new its article is: of two reports, the newer one leads
+    "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
 )
 
 _TYPE_MATCH, _LEX_OWN, _NOVEL = (
@@ -180,11 +181,12 @@ def reader_features(
     positions: list[int],
     alone: np.ndarray,
     opening: list[bool],
+    slot: list[float],
     features: np.ndarray,
 ) -> np.ndarray:
     """READER_FEATURES of the candidates at `positions` (best first): `alone` holds their
     cosines to the question when embedded on their own, `opening` whether each is its
-    article's first sentence;
+    article's first sentence, `slot` how closely each fills the question's slot;
     `order` and `features` cover all candidates."""
     rows = [
         [
@@ -198,8 +200,9 @@ def reader_features(
             features[i, _LEX_OWN],
             features[i, _NOVEL],
             features[i, RECENCY],
+            fit,
         ]
-        for rank, (i, a, first) in enumerate(zip(positions, alone, opening, strict=True))
+        for rank, (i, a, first, fit) in enumerate(zip(positions, alone, opening, slot, strict=True))
     ]
     return np.array(rows, dtype=np.float64).reshape(len(positions), len(READER_FEATURES))
 
