@@ -1,26 +1,32 @@
-"""Fit askbrief's rankers, reader and answer model on training questions; report on held-out ones.
+"""Fit askbrief's rankers, reader and answer model; report answer quality out of sample.
 
-    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/train ../shared/eval/dev [--write]
+    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/train ../shared/eval/dev \
+        --splits 3 --answer-on dev \
+        --question-features top_score,top_passage,best_cover,unknown,name_cover,agreement,fresh_match,spread \
+        [--write]
 
-Everything that learns is fitted on TRAIN (its questions *and answers*: this is training) and
-on synthetic questions made from TRAIN's own articles (synthetic.py); the figures printed for
-DEV come from models that never saw a DEV question, so they are out of sample. Each dataset's
-index is the one `askbrief eval DATASET` builds and caches (.cache/eval/<name>/index), built
-here if missing. With --write the weights go to src/askbrief/ranker.json; nothing else here
-ships with the product.
+TRAIN's questions *and answers* are read (this is training), and synthetic questions made
+from TRAIN's own articles (synthetic.py). Two out-of-sample figures on DEV are printed:
+every part fitted on TRAIN alone, then on TRAIN plus four fifths of DEV with the held-out
+fifth answered (--splits random 5-fold partitions, stratified by question type). --write
+fits on TRAIN and all of DEV and stores the weights in src/askbrief/ranker.json; nothing else
+here ships. Each dataset's index is the one `askbrief eval DATASET` builds and caches
+(.cache/eval/<name>/index), built here if missing.
 
 What is fitted, in the order the product applies it:
 1. two first-stage sentence models over SENTENCE_FEATURES (logistic regression; a positive
    sentence holds the gold answer): `sentence`, the evidence the answer model reads, and
-   `order`, which picks the READER_DEPTH sentences the reader reads;
-2. the reader over READER_FEATURES, fitted for the first position: a listwise (softmax over
-   the sentences read) objective, then calibrated into a probability of holding the answer;
+   `order` (also trained on the synthetic questions), which picks the sentences the reader
+   reads;
+2. the reader over READER_FEATURES, fitted for the first position: a listwise objective
+   (softmax over the sentences read; `--reader top1` instead maximises the questions answered
+   first directly, by coordinate ascent), then calibrated into a probability of holding the
+   answer;
 3. keep_ratio: a quote after the first is kept while its probability is at least this share
-   of the first one's; chosen on TRAIN for recall plus quote precision at a median of at most
-   MAX_MEDIAN_QUOTES quotes;
+   of the first one's (see `fit`);
 4. the answer model over QUESTION_FEATURES (answerable or not), and its threshold: the one
    that refuses the most null questions while refusing at most --max-false-refusal of the
-   answerable TRAIN questions, on cross-validated probabilities.
+   answerable questions it is fitted on, on cross-validated probabilities.
 """
 
 from __future__ import annotations
@@ -445,10 +451,13 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
     undated_used = [u for u in used if QUESTION_FEATURES[u] != "fresh_match"]
     undated = fit_answer_model(Q, t, undated_used, args.max_false_refusal, fit_on)
     fresh = [it["X"][int(np.argmax(it["X"] @ coef)), RECENCY] for it in labelled]
+    # nothing close: below the best-passage cosine of all but 1% of answerable questions
+    min_passage = float(np.percentile(Q[t, QUESTION_FEATURES.index("top_passage")], 1))
     return {
         "coef": coef, "bias": bias, "order": order, "order_b": order_b, "rw": rw, "rb": rb,
         "ratio": round(best[1], 2), "dated": dated, "undated": undated,
         "undated_recency": float(np.mean(fresh)), "mask": mask,
+        "min_passage": min_passage,
     }  # fmt: skip
 
 
@@ -496,7 +505,8 @@ def apply(model: dict, items: list[dict], envs: dict[str, Env], dated: bool = Tr
         question_signals(it, model["coef"], model["bias"], g, p)
         for it, g, p in zip(items, groups, probs, strict=True)
     ])  # fmt: skip
-    answered = answer_probs(Q, qc, qb) >= th
+    close = Q[:, QUESTION_FEATURES.index("top_passage")] >= model["min_passage"]
+    answered = (answer_probs(Q, qc, qb) >= th) & close
     out = figures(items, groups, probs, envs, model["ratio"], answered)
     out["all"] = figures(items, groups, probs, envs, model["ratio"])
     types = np.array([it["type"] for it in items])
@@ -557,7 +567,7 @@ def main() -> None:
     )
     ap.add_argument("--question-features", default=",".join(QUESTION_FEATURES))
     ap.add_argument("--reader-features", default=",".join(READER_FEATURES))
-    ap.add_argument("--reader", choices=["top1", "listwise", "off"], default="top1")
+    ap.add_argument("--reader", choices=["top1", "listwise", "off"], default="listwise")
     ap.add_argument("--keep-ratio", type=float, default=None, help="fix it instead of fitting")
     ap.add_argument(
         "--answer-on",
@@ -620,6 +630,7 @@ def write(m: dict, args) -> None:
         "order": named(SENTENCE_FEATURES, m["order"], m["order_b"]),
         "reader": named(READER_FEATURES, m["rw"], m["rb"]),
         "keep_ratio": m["ratio"],
+        "min_passage": round(m["min_passage"], 4),
         "question": named(QUESTION_FEATURES, m["dated"][0], m["dated"][1]),
         "threshold": round(m["dated"][2], 4),
         "question_undated": named(QUESTION_FEATURES, m["undated"][0], m["undated"][1]),

@@ -168,10 +168,10 @@ def test_ask_reports_an_empty_question_as_an_error(api: Any) -> None:
         client.predict("   ", api_name="/ask")
 
 
-def test_only_ask_is_a_public_endpoint(api: Any) -> None:
+def test_only_ask_and_ask_followup_are_public_endpoints(api: Any) -> None:
     client, *_ = api
     info = client.view_api(print_info=False, return_format="dict")
-    assert list(info["named_endpoints"]) == ["/ask"]
+    assert list(info["named_endpoints"]) == ["/ask", "/ask_followup"]
 
 
 def test_no_outside_network_from_startup_to_first_answer(api: Any) -> None:

@@ -292,16 +292,18 @@ class Index:
         )
         model, _ = weights.answer_model(dated=now is not None)
         reason = refusal_reason(
-            top_passage,
+            top_passage if top_passage >= weights.min_passage else 0.0,
             fresh[cands[best].article_id] if now is not None else None,
             bool(kinds),
             bool(rfeats[:, READER_FEATURES.index("type_match")].any()),
         )
+        # nothing close enough to answer from: no model output can make up for that
+        close = top_passage >= weights.min_passage
         return Scored(
             ranked,
             feats,
             qfeats,
-            answer_probability(qfeats, model),
+            answer_probability(qfeats, model) if close else 0.0,
             positions,
             rfeats,
             read,

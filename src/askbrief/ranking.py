@@ -97,6 +97,9 @@ class Weights:
     # Quotes after the first are added while their probability is at least this share of
     # the first one's (fitted): as many as the evidence supports.
     keep_ratio: float = 0.0
+    # Below this best-passage cosine nothing is close enough to answer from, whatever the
+    # answer model says: the lowest 1% of answerable training questions' (fitted).
+    min_passage: float = 0.0
 
     def answer_model(self, dated: bool) -> tuple[np.ndarray, float]:
         """(question weights, threshold) for a collection with or without article dates."""
@@ -123,6 +126,7 @@ def load_weights() -> Weights:
         float(data["threshold_undated"]),
         row(data["reader"], READER_FEATURES) if "reader" in data else None,
         float(data.get("keep_ratio", 0.0)),
+        float(data.get("min_passage", 0.0)),
     )
 
 

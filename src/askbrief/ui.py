@@ -643,7 +643,7 @@ def _upload_row(backend: Backend) -> tuple[gr.File, gr.HTML]:
 
 
 def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
-    """Event handlers. UI events are private; the one public endpoint is /ask."""
+    """Event handlers. UI events are private; the public endpoints are /ask and /ask_followup."""
     respond = make_respond(backend)
     chat_io: dict[str, Any] = {
         "inputs": [w.question, w.turns],
