@@ -16,7 +16,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from askbrief.embedding import Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+# A copy of the shipped seed article: tests never read seeds/, where users add their own
+# articles (uploads are saved there).
+SEEDS = ROOT / "tests" / "data" / "seed"
 SEED_FILE = SEEDS / "000_27ae2b7c35e19781.txt"
 # The stores the core tests run against: the FAISS folder and Milvus Lite (embedded Milvus,
 # the same code as a Milvus server).
@@ -66,7 +68,7 @@ def counting(embedder: CountingEmbedder) -> CountingEmbedder:
 
 @pytest.fixture
 def articles_dir(tmp_path: Path) -> Path:
-    """A private copy of the shipped seeds plus the test corpus."""
+    """A private copy of the seed article plus the test corpus."""
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
     shutil.copytree(ROOT / "tests" / "data" / "corpus", folder / "corpus")

@@ -91,7 +91,7 @@ def fresh_copy(src: Settings, dest: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Settings:
-    """seeds/ indexed once; each test works on its own copy."""
+    """The seed article indexed once; each test works on its own copy."""
     root = tmp_path_factory.mktemp("faults")
     shutil.copytree(SEEDS, root / "articles")
     settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")

@@ -282,3 +282,19 @@ def test_a_question_that_stands_alone_is_answered_alone(index: Index) -> None:
     )
     spans = [(q.article_id, q.start, q.end) for q in alone.quotes]
     assert spans == [(q.article_id, q.start, q.end) for q in after.quotes]
+
+
+def test_a_question_costs_one_embedding_unless_the_reader_weighs_own_sentences(
+    index: Index, counting: CountingEmbedder
+) -> None:
+    """The own-sentence cosine costs an embedding of every sentence read; it is computed only
+    when the fitted reader weighs it."""
+    index.ask("Who won the national chess championship?")
+    counting.reset()
+    index.ask("How many panels does the floating solar farm have?")
+    if load_weights().reads_alone:
+        assert counting.calls == 2  # the question, then the sentences read
+    else:
+        assert counting.calls == 1 and counting.embedded == [
+            "How many panels does the floating solar farm have?"
+        ]

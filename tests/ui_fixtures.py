@@ -1,4 +1,4 @@
-"""Helpers for the web UI tests: a private copy of seeds/ with a real index built from it,
+"""Helpers for the web UI tests: a private copy of the seed article with a real index built from it,
 and the app served in-process on a free loopback port. Nothing is written into the repo."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class LiveApp:
 
 
 def seeded_settings(root: Path, embedder: CountingEmbedder) -> Settings:
-    """A copy of seeds/ under `root` and a freshly built index beside it."""
+    """A copy of the seed article under `root` and a freshly built index beside it."""
     articles = root / "articles"
     shutil.copytree(SEEDS, articles)
     settings = Settings.load(articles_dir=articles, index_dir=root / "index")
@@ -39,7 +39,7 @@ def serve(app: Any) -> contextlib.AbstractContextManager[str]:
 
 @contextlib.contextmanager
 def seeded_live_app(root: Path, embedder: CountingEmbedder) -> Iterator[LiveApp]:
-    """The UI over a fresh copy of seeds/ under `root`, served until the block ends."""
+    """The UI over a fresh copy of the seed article under `root`, served until the block ends."""
     from askbrief.ui import make_app
 
     settings = seeded_settings(root, embedder)

@@ -320,7 +320,10 @@ class Index:
     ) -> tuple[tuple[int, ...], np.ndarray]:
         """The reader's signals for the first stage's best READER_DEPTH candidates."""
         top = read_positions(order)
-        alone = self.alone_vectors([cands[i].text for i in top]) @ qvec
+        if load_weights().reads_alone:
+            alone = self.alone_vectors([cands[i].text for i in top]) @ qvec
+        else:  # the fitted reader does not weigh it: no embedding
+            alone = np.zeros(len(top), dtype=np.float32)
         opening = [cands[i].idx == 0 for i in top]
         slot = [slot_fit(cands[i]) for i in top]
         return tuple(top), reader_features(order, top, alone, opening, slot, feats)

@@ -71,6 +71,7 @@ READER_FEATURES = (
     "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
 )
 
+_ALONE, _ALONE_GAP = READER_FEATURES.index("alone"), READER_FEATURES.index("alone_gap")
 _TYPE_MATCH, _LEX_OWN, _NOVEL = (
     SENTENCE_FEATURES.index(f) for f in ("type_match", "lex_own", "novel")
 )
@@ -100,6 +101,14 @@ class Weights:
     # Below this best-passage cosine nothing is close enough to answer from, whatever the
     # answer model says: the lowest 1% of answerable training questions' (fitted).
     min_passage: float = 0.0
+
+    @property
+    def reads_alone(self) -> bool:
+        """Does the reader weigh the own-sentence cosine? If not, it is not computed: it costs
+        an embedding of every sentence read (about 40-130 ms a question on 2 cores)."""
+        if self.reader is None:
+            return False
+        return bool(np.any(self.reader[[_ALONE, _ALONE_GAP]] != 0))
 
     def answer_model(self, dated: bool) -> tuple[np.ndarray, float]:
         """(question weights, threshold) for a collection with or without article dates."""
