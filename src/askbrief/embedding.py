@@ -4,7 +4,7 @@ Two backends run the same weights. "onnx" (the default) runs an ONNX export of t
 ONNX Runtime: 1.6x the speed of PyTorch on this CPU, identical vectors (cosine 1.0000), and
 a question needs neither torch nor sentence-transformers imported, which is most of a cold
 `askbrief query`. The export is made once, from the bundled weights with torch, checked
-against PyTorch's output, and cached (README, "Performance"). "torch" runs the model in
+against PyTorch's output, and cached (docs/performance.md). "torch" runs the model in
 PyTorch directly. Both tokenise with the model's own fast tokenizer, so offsets are alike.
 
 The model is loaded lazily and once per Embedder: commands that never embed (show, stats)

@@ -383,7 +383,7 @@ def _open_db(path: Path, root: Path) -> sqlite3.Connection:
 
 # Exact search up to this many vectors (at 250k, one flat search takes ~15 ms on one core);
 # beyond, an inverted-file index with float16 codes: half the memory, and a search reads
-# only NPROBE of its lists. Chosen by benchmarks/speed.py (README, "Performance").
+# only NPROBE of its lists. Chosen by benchmarks/speed.py (docs/performance.md).
 IVF_MIN_VECTORS = 250_000
 IVF_MAX_LISTS = 4096
 IVF_TRAIN_PER_LIST = 40  # k-means sample per list: enough for stable centroids, fast on 2 cores
