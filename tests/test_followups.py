@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import SEED_FILE, CountingEmbedder
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_ui_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SLOW, ask, new_chat, quote_texts
+from conftest import ARTIFACTS, SEED_FILE, CountingEmbedder
+from playwright.sync_api import Browser, Page, expect
+from test_ui_browser import SLOW, ask, new_chat, quote_texts
 from ui_fixtures import serve
 
 from askbrief import Answer, Index, Settings, build_index, open_index
@@ -175,15 +175,6 @@ def test_ask_endpoint_answers_like_the_library(collection: Collection, client: A
 
 
 # ---------------------------------------------------------------- the chat in a browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

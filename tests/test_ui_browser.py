@@ -10,23 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SEED_FILE, CountingEmbedder
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from conftest import ARTIFACTS, SEED_FILE, CountingEmbedder
+from playwright.sync_api import Browser, Locator, Page, expect
 from ui_fixtures import LiveApp, seeded_live_app
 
 from askbrief import Index
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 SLOW = 60_000  # ms: generous for a loaded 2-core machine
 
 LIGHTHOUSE = """Zorblat Island lighthouse gets a new lamp
@@ -39,15 +28,6 @@ HOSTILE = """Quillon harbour festival <script>window.__pwned=1</script> draws cr
 The Quillon harbour festival drew eleven thousand visitors <script>window.__pwned=1</script> to watch the paper boat parade on Sunday.
 Organisers said the paper boats <img src=x onerror="window.__pwned=2"> were painted by local schoolchildren.
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from .config import ENTITY_CHARS, NER_MODEL
-from .text import terms
+from .text import term_set, terms
 
 Entity = tuple[int, int, str]  # (start, end, label) in the article's text
 
@@ -184,10 +184,10 @@ def slot_fit(
     sentence holds no such entity or shares no word with the question in that clause."""
     if not wanted_labels:
         return 0.0
-    hits = [m for m in _TOKEN.finditer(text, start, end) if set(terms(m.group())) & asked]
+    hits = [m for m in _TOKEN.finditer(text, start, end) if term_set(m.group()) & asked]
     best = 0.0
     for e_start, e_end, label in entities:
-        if label not in wanted_labels or set(terms(text[e_start:e_end])) <= asked:
+        if label not in wanted_labels or term_set(text[e_start:e_end]) <= asked:
             continue
         for m in hits:
             if e_start <= m.start() < e_end:

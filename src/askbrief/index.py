@@ -25,6 +25,7 @@ from .ranking import (
     RECENCY,
     SENTENCE_FEATURES,
     SPREAD_TOP,
+    Weights,
     answer_probability,
     coverage,
     load_weights,
@@ -134,7 +135,8 @@ class Index:
         earlier = [h for h in history if h.strip()]
         if earlier and depends_on_context(question):
             with_context = self.score(question, history=earlier, top_k=top_k, store=store)
-            scored = replace_probability(with_context, scored.probability)
+            # a follow-up keeps its own confidence
+            scored = replace(with_context, probability=scored.probability)
         return self.quote(question, scored, max_quotes, store)
 
     def quote(
@@ -260,7 +262,9 @@ class Index:
             )
             for c, s in zip(cands, order, strict=True)
         ]
-        positions, rfeats = self._read(qvec, cands, feats, order, pool.slot_fits(kinds, asked))
+        positions, rfeats = self._read(
+            qvec, cands, feats, order, lambda c: pool.slot_fit(c, kinds, asked), weights
+        )
         probs = reader_probabilities(rfeats, weights)
         if probs is None:  # no reader fitted: the first stage's order, as probabilities
             probs = 1.0 / (1.0 + np.exp(-order[list(positions)]))
@@ -291,14 +295,14 @@ class Index:
             ]
         )
         model, _ = weights.answer_model(dated=now is not None)
+        # nothing close enough to answer from: no model output can make up for that
+        close = top_passage >= weights.min_passage
         reason = refusal_reason(
-            top_passage if top_passage >= weights.min_passage else 0.0,
+            top_passage if close else 0.0,
             fresh[cands[best].article_id] if now is not None else None,
             bool(kinds),
             bool(rfeats[:, READER_FEATURES.index("type_match")].any()),
         )
-        # nothing close enough to answer from: no model output can make up for that
-        close = top_passage >= weights.min_passage
         return Scored(
             ranked,
             feats,
@@ -316,34 +320,32 @@ class Index:
         cands: list[_Cand],
         feats: np.ndarray,
         order: np.ndarray,
-        slot_fit: Callable[[_Cand], float],
+        slot: Callable[[_Cand], float],
+        weights: Weights,
     ) -> tuple[tuple[int, ...], np.ndarray]:
         """The reader's signals for the first stage's best READER_DEPTH candidates."""
         top = read_positions(order)
-        if load_weights().reads_alone:
+        if weights.reads_alone:
             alone = self.alone_vectors([cands[i].text for i in top]) @ qvec
         else:  # the fitted reader does not weigh it: no embedding
             alone = np.zeros(len(top), dtype=np.float32)
         opening = [cands[i].idx == 0 for i in top]
-        slot = [slot_fit(cands[i]) for i in top]
-        return tuple(top), reader_features(order, top, alone, opening, slot, feats)
+        fits = [slot(cands[i]) for i in top]
+        return tuple(top), reader_features(order, top, alone, opening, fits, feats)
 
     def alone_vectors(self, texts: list[str]) -> np.ndarray:
         """Each sentence embedded on its own; kept between questions, since the best
         sentences of related questions recur."""
         with self._alone_lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._alone))
+            known = {t: self._alone[t] for t in texts if t in self._alone}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            vecs = self.embedder.embed(missing)
+            known.update(zip(missing, self.embedder.embed(missing), strict=True))
             with self._alone_lock:
-                for t, v in zip(missing, vecs, strict=True):
-                    self._alone[t] = v
+                self._alone.update((t, known[t]) for t in missing)
                 while len(self._alone) > ALONE_CACHE:
                     self._alone.popitem(last=False)
-        with self._alone_lock:
-            found = {t: self._alone.get(t) for t in texts}
-        out = [found[t] if found[t] is not None else self.embedder.embed([t])[0] for t in texts]
-        return np.array(out, dtype=np.float32).reshape(len(texts), -1)
+        return np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
 
     def _query(self, question: str, history: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """A follow-up ('what did he say about France?') borrows the previous question's
@@ -452,24 +454,19 @@ class _Pool:
         return self.loaded[article_id]
 
     def holds_answer(self, cand: _Cand, kinds: frozenset[str], asked: set[str]) -> bool:
+        return holds_answer(kinds, asked, self.text(cand.article_id), self._inside(cand))
+
+    def slot_fit(self, cand: _Cand, kinds: frozenset[str], asked: set[str]) -> float:
+        if not kinds:
+            return 0.0
+        text = self.text(cand.article_id)
+        return slot_fit(kinds, asked, text, cand.start, cand.end, self._inside(cand))
+
+    def _inside(self, cand: _Cand) -> list[Entity]:
+        """The named entities inside a candidate sentence (its article's read once)."""
         if cand.article_id not in self._entities:
             self._entities[cand.article_id] = self.store.entities(cand.article_id)
-        inside = in_span(self._entities[cand.article_id], cand.start, cand.end)
-        return holds_answer(kinds, asked, self.text(cand.article_id), inside)
-
-    def slot_fits(self, kinds: frozenset[str], asked: set[str]) -> Callable[[_Cand], float]:
-        """entities.slot_fit for candidates of this pool."""
-
-        def fit(cand: _Cand) -> float:
-            if not kinds:
-                return 0.0
-            if cand.article_id not in self._entities:
-                self._entities[cand.article_id] = self.store.entities(cand.article_id)
-            inside = in_span(self._entities[cand.article_id], cand.start, cand.end)
-            text = self.text(cand.article_id)
-            return slot_fit(kinds, asked, text, cand.start, cand.end, inside)
-
-        return fit
+        return in_span(self._entities[cand.article_id], cand.start, cand.end)
 
     def recency(self, article_id: str, now: date | None, undated: float) -> float:
         article = self.article(article_id)
@@ -489,11 +486,6 @@ def refusal_reason(
     if asks_kind and not kind_found:
         return "wrong-kind"
     return "weak-match"
-
-
-def replace_probability(scored: Scored, probability: float) -> Scored:
-    """`scored` with another question's confidence: a follow-up keeps its own."""
-    return replace(scored, probability=probability)
 
 
 def _collection_now(store: Store) -> date | None:
