@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import SEED_FILE
 
-from askbrief.articles import read_folder
+from askbrief.articles import read_folder, read_path
 
 
 def write(folder: Path, name: str, data: bytes | str) -> Path:
@@ -105,3 +105,24 @@ def test_duplicate_ids_across_jsonl_files_keep_the_first(tmp_path: Path) -> None
     result = read_folder(tmp_path)
     assert [a.text for a in result.articles] == ["From a."]
     assert "already used" in result.warnings[0]
+
+
+def test_bad_jsonl_line_warning_is_complete(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "x1", "text": "First text."}),
+        json.dumps({"id": "x2", "text": "Second text."}),
+        '{"id": "x3", "text": "unterminated',
+        '{"id": "x4", "text": "trailing comma",}',
+    ]
+    path = write(tmp_path, "feed.jsonl", "\n".join(lines) + "\n")
+    result = read_folder(tmp_path)
+    assert [a.id for a in result.articles] == ["x1", "x2"]
+    assert result.warnings == [
+        f"{path}:3: not valid JSON (unterminated string starting at column 22); "
+        "line skipped, fix or remove it",
+        f"{path}:4: not valid JSON (expecting property name enclosed in double quotes at "
+        "column 39); line skipped, fix or remove it",
+    ]
+    notes: list[str] = []
+    assert [a.id for a in read_path(path, tmp_path, notes)] == ["x1", "x2"]
+    assert notes == result.warnings

@@ -7,10 +7,12 @@ untouched), so a quote's [start, end) can be checked in any editor. For .jsonl i
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,17 +176,15 @@ def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iter
 
 
 def decode(data: bytes, shown: str, warnings: list[str] | None = None) -> str:
-    """Bytes to text: UTF-8 (BOM dropped), UTF-16 (BOM or evident from its zero bytes),
-    UTF-8 with a few bad bytes (replaced, with a warning), else charset detection."""
+    """Bytes to text: UTF-16 (BOM or evident from its zero bytes), else as `_eight_bit`
+    decides (UTF-8, cp1252, U+FFFD for damaged bytes, or charset detection)."""
     if not data.strip():
         raise ArticleError(f"{shown}: file is empty; skipped")
     text = _utf16(data)
     if text is None:
         if b"\x00" in data:
             raise ArticleError(f"{shown}: looks like a binary file, not text; skipped")
-        text = _utf8(data, shown, warnings if warnings is not None else [])
-    if text is None:
-        text = _detect(data, shown)
+        text = _eight_bit(data, shown, warnings if warnings is not None else [])
     sample = text[:20000]
     if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise ArticleError(f"{shown}: looks like a binary file, not text; skipped")
@@ -209,32 +209,93 @@ def _utf16(data: bytes) -> str | None:
         return None
 
 
-def _utf8(data: bytes, shown: str, warnings: list[str]) -> str | None:
-    """UTF-8, or None. A file that is clearly UTF-8 (more valid multi-byte characters than
-    bad bytes) but has a few bad bytes keeps its UTF-8 reading, bad bytes as U+FFFD:
-    guessing a legacy encoding for the whole file would garble every accented letter."""
+# Tuning of `_eight_bit`, on charset-normalizer's mess ratio (0 clean .. 1 garbled text).
+_FEW_BAD_BYTES = 8  # fewer non-UTF-8 bytes than this: too little text to detect an encoding
+_MESSY = 0.2  # charset-normalizer's own cut-off: a reading this messy is not text
+_CLEARLY_CLEANER = 0.05  # how much cleaner another reading must be to beat cp1252
+_ESCAPED = re.compile(r"[\udc80-\udcff]")  # bytes kept by the surrogateescape handler
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _eight_bit(data: bytes, shown: str, warnings: list[str]) -> str:
+    """Text of a file without zero bytes. The first rule that applies decides:
+
+    1. Valid UTF-8 (a UTF-8 BOM is dropped): UTF-8.
+    2. A UTF-8 BOM, or more valid multi-byte UTF-8 characters than bad bytes: UTF-8 that
+       was damaged; each bad byte becomes U+FFFD, with a warning giving the count.
+    3. cp1252 (Western European, the usual legacy encoding of English-language news) when
+       it defines every byte and its reading is clean text (charset-normalizer's mess ratio
+       under 0.2), unless, with at least 8 bad bytes to judge by, charset-normalizer's best
+       reading is clearly (0.05) cleaner and in another script (mostly Cyrillic, Greek,
+       Hebrew, Arabic, CJK... letters). Another Latin code page (cp1250, cp1257, DOS, Mac)
+       never beats a clean cp1252 reading: those differ in a few letters that the mess
+       ratio cannot judge (a "™" or "•" in a short text scores as mess).
+    4. Fewer than 8 bad bytes: damage, not an encoding (too little text to detect one, and
+       0x81, 0x8D, 0x8F, 0x90, 0x9D, undefined in cp1252, can only be errors in English text):
+       UTF-8 with U+FFFD and the warning.
+    5. charset-normalizer's best reading (cp1251, Shift-JIS, cp1250 with Polish Ź...), else
+       ArticleError.
+
+    Known limits: a lone byte that cp1252 defines is read as that character, without a
+    warning (b"caf\\xe9" is "café", but a stray 0xFF also becomes "ÿ"), and so is a word or
+    two of cp1251 Cyrillic in English text. Central European or Turkish text whose bytes are
+    all valid cp1252 (much Czech, Hungarian or Turkish) is read as cp1252: its letters have
+    no tell-tale bytes, and charset-normalizer finds both readings equally clean.
+    """
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
     try:
-        return data.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    text = data.decode("utf-8-sig", errors="replace")
-    bad = text.count("\ufffd") - data.count("\ufffd".encode())
-    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
-    if good <= bad:
-        return None
-    warnings.append(f"{shown}: {bad} byte(s) not valid UTF-8, read as U+FFFD")
-    return text
+    kept = body.decode("utf-8", errors="surrogateescape")
+    replaced, bad = _ESCAPED.subn("\ufffd", kept)
+    good = len(kept) - len(kept.encode("ascii", errors="ignore")) - bad
+    if bom or good > bad:
+        return _damaged_utf8(replaced, bad, shown, warnings)
+    western, mess = _cp1252(body)
+    if bad < _FEW_BAD_BYTES:
+        return western if mess < _MESSY else _damaged_utf8(replaced, bad, shown, warnings)
 
-
-def _detect(data: bytes, shown: str) -> str:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    best = from_bytes(body).best()
+    if mess < _MESSY and (
+        best is None or mess < best.chaos + _CLEARLY_CLEANER or not _other_script(str(best))
+    ):
+        return western
     if best is None or best.encoding is None:
         raise ArticleError(
             f"{shown}: not UTF-8 and the encoding could not be detected; skipped (save it as UTF-8)"
         )
     return str(best)
+
+
+def _cp1252(data: bytes) -> tuple[str, float]:
+    """The cp1252 reading and its mess ratio over the whole text (no early stop, so a messy
+    first line cannot decide alone); 1.0 when a byte is undefined in cp1252."""
+    from charset_normalizer.md import mess_ratio
+
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "", 1.0
+    return text, mess_ratio(text, maximum_threshold=1.0)
+
+
+def _other_script(text: str) -> bool:
+    """Are most non-ASCII letters of the text not Latin (Cyrillic, Greek, CJK...)?"""
+    letters = [ch for ch in _NON_ASCII.findall(text) if ch.isalpha()]
+    latin = sum(unicodedata.name(ch, "").startswith("LATIN") for ch in letters)
+    return latin * 2 < len(letters)
+
+
+def _damaged_utf8(text: str, bad: int, shown: str, warnings: list[str]) -> str:
+    what = "1 byte that is" if bad == 1 else f"{bad} bytes that are"
+    warnings.append(
+        f"{shown}: {what} not valid UTF-8 replaced with U+FFFD; re-save the file as UTF-8"
+    )
+    return text
 
 
 def _first_line(text: str) -> str:
@@ -280,12 +341,19 @@ def _read_jsonl(data: bytes, shown: str, warnings: list[str]) -> Iterator[Articl
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            bad.add(lineno, f"not valid JSON ({err.msg})")
+            bad.add(lineno, f"not valid JSON ({_json_problem(err)})")
             continue
         article = _jsonl_article(record, shown, lineno, bad)
         if article is not None:
             yield article
     bad.close()
+
+
+def _json_problem(err: json.JSONDecodeError) -> str:
+    """What is wrong and where: err.msg alone lacks the place ("Unterminated string starting
+    at"), and str(err) gives a line and char that mean nothing for a one-line record."""
+    what = err.msg.removesuffix(" at")
+    return f"{what[:1].lower()}{what[1:]} at column {err.colno}"
 
 
 def _jsonl_line(raw: str | bytes, lineno: int, bad: _LineWarnings) -> str | None:
@@ -336,7 +404,7 @@ class _LineWarnings:
     def add(self, lineno: int, why: str) -> None:
         self.count += 1
         if self.count <= self.LIMIT:
-            self.warnings.append(f"{self.shown}:{lineno}: {why}; line skipped")
+            self.warnings.append(f"{self.shown}:{lineno}: {why}; line skipped, fix or remove it")
 
     def close(self) -> None:
         if self.count > self.LIMIT:
