@@ -152,10 +152,10 @@ def write_subset(target_passages: int, articles: Path) -> tuple[Path, int]:
 
 
 def passage_texts(index_dir: Path) -> list[str]:
-    """title + "\\n\\n" + passage text, exactly what indexing.py embeds."""
+    """title + "\\n\\n" + passage text, exactly what build.py embeds."""
     import sqlite3
 
-    from askbrief.store import META_DB, read_current
+    from askbrief.faiss_store import META_DB, read_current
 
     db = sqlite3.connect(read_current(index_dir) / META_DB)
     rows = db.execute(
@@ -199,7 +199,8 @@ def bench_indexing(sizes: list[int], articles: Path, embedder) -> tuple[list[lis
         embedder.embed(texts)
         t_backend = time.perf_counter() - t0
         n = report.passages
-        from askbrief.store import read_current, read_manifest
+        from askbrief.faiss_store import read_current
+        from askbrief.manifest import read_manifest
 
         n_sent = read_manifest(read_current(index_dir)).get("sentences")
         rows.append(
@@ -607,14 +608,14 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
     import faiss
     from bm25s.tokenization import Tokenized
 
-    from askbrief import store
+    from askbrief import faiss_store as store
+    from askbrief import manifest
     from askbrief.config import Settings
-    from askbrief.indexing import _write_manifest
     from askbrief.text import keyword_tokens
 
     if (out / "CURRENT").is_file():
         try:  # a tile from an older askbrief (another index format) is made again
-            store.check_manifest(store.read_manifest(store.read_current(out)), out)
+            manifest.check_manifest(manifest.read_manifest(store.read_current(out)), out)
             return out
         except Exception:
             pass
@@ -691,10 +692,12 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
         gen / store.KEYWORD_IDS,
         np.concatenate([np.array(sids, dtype=np.int64) + c * sid_step for c in range(copies)]),
     )
-    source = store.read_manifest(src)
+    source = manifest.read_manifest(src)
     chunking = {k: source[k] for k in ("max_tokens", "overlap_sentences")}
     counts["newest_article"] = source.get("newest_article")  # dated like the real index
-    _write_manifest(gen, Settings(**chunking), counts)
+    fields = manifest.manifest_fields(Settings(**chunking))
+    written = {**fields, **counts, "files": manifest.file_digests(gen)}
+    (gen / manifest.MANIFEST).write_text(json.dumps(written, indent=2), encoding="utf-8")
     (out / "CURRENT").write_text("gen-000001\n", encoding="utf-8")
     return out
 
@@ -751,7 +754,7 @@ def ask_child(index_dir: Path, repeats: int) -> None:
 
 
 def store_kind(index) -> str:  # type: ignore[no-untyped-def]
-    from askbrief.store import describe_vector_index
+    from askbrief.faiss_store import describe_vector_index
 
     return describe_vector_index(index)
 
@@ -903,7 +906,7 @@ def main() -> None:
     if real_index is not None:
         import faiss
 
-        from askbrief.store import DENSE, read_current
+        from askbrief.faiss_store import DENSE, read_current
 
         dense = faiss.read_index(str(read_current(real_index) / DENSE))
         seeds = dense.index.reconstruct_n(0, dense.ntotal) if hasattr(dense, "index") else None

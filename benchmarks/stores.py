@@ -161,9 +161,9 @@ def measure(store: str, n: int) -> dict[str, float | str]:
 
 def _vector_indexes(store) -> str:  # type: ignore[no-untyped-def]
     """Which vector index each store searched: passages / sentences."""
-    from askbrief.store import Store, describe_vector_index
+    from askbrief.faiss_store import FaissStore, describe_vector_index
 
-    if isinstance(store, Store):
+    if isinstance(store, FaissStore):
         kinds = describe_vector_index(store.dense), describe_vector_index(store.sentence_vecs)
         return " / ".join(kinds)
     return "FLAT / FLAT"

@@ -27,7 +27,7 @@ from askbrief.chunking import chunk
 from askbrief.cli import cli
 from askbrief.embedding import Embedder
 from askbrief.errors import AskbriefError
-from askbrief.store import Store
+from askbrief.faiss_store import FaissStore
 from askbrief.text import terms
 
 
@@ -212,7 +212,7 @@ def test_duplicate_becomes_indexed_when_the_canonical_copy_goes(
     (folder / "a.txt").unlink()
     second = build_index(settings, embedder)
     assert (second.added, second.removed, second.articles) == (1, 1, 1)
-    assert Store(settings.index_dir).article_ids() == ["b.txt"]
+    assert FaissStore(settings.index_dir).article_ids() == ["b.txt"]
 
 
 def test_file_that_vanishes_mid_run_is_skipped(
@@ -339,11 +339,11 @@ def test_five_megabyte_article_indexes_and_quotes_exactly(tmp_path: Path) -> Non
     report = build_index(settings, HashingEmbedder())
     print(f"\n5 MB article indexed (model excluded) in {time.perf_counter() - t0:.1f}s")
     assert report.articles == 2 and report.passages > 5000
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     assert store.article("big.txt").text == text
     sids, _ = store.search_keywords(terms("Quarrington aqueduct Talia Moreno"), 3)
-    (aid, _, start, end) = store.sentence_rows([int(sids[0])])[int(sids[0])]
-    assert (aid, text[start:end]) == ("big.txt", PLANTED)
+    row = store.sentence_rows([int(sids[0])])[int(sids[0])]
+    assert (row.article_id, text[row.start : row.end]) == ("big.txt", PLANTED)
 
 
 def test_ten_thousand_tiny_articles_index(tmp_path: Path) -> None:
@@ -360,9 +360,9 @@ def test_ten_thousand_tiny_articles_index(tmp_path: Path) -> None:
     report = build_index(settings, HashingEmbedder())
     print(f"\n10,001 tiny articles indexed (model excluded) in {time.perf_counter() - t0:.1f}s")
     assert report.articles == 10_001 and report.passages == 10_001 and not report.warnings
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     sids, _ = store.search_keywords(terms("Quarrington aqueduct"), 1)
-    assert store.sentence_rows([int(sids[0])])[int(sids[0])][0] == "99/needle.txt"
+    assert store.sentence_rows([int(sids[0])])[int(sids[0])].article_id == "99/needle.txt"
     again = build_index(settings, HashingEmbedder())
     assert again.unchanged == 10_001 and again.passages_embedded == 0
 
@@ -500,7 +500,7 @@ def test_upload_over_http_cannot_escape_the_articles_folder(
 
 
 def test_upload_never_follows_a_symlink_planted_in_the_folder(tmp_path: Path) -> None:
-    from askbrief.ui import save_upload
+    from askbrief.ui_uploads import save_upload
 
     folder, outside = tmp_path / "articles", tmp_path / "outside"
     folder.mkdir()

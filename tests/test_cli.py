@@ -154,3 +154,57 @@ def test_console_script_end_to_end(env: dict[str, str], tmp_path: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["answered"] is True
+
+
+def test_list_articles_and_show_the_path_an_answer_prints(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "one.txt").write_text("Short item\n", encoding="utf-8")
+    kind = "milvus" if "ASKBRIEF_STORE" in env else "faiss"
+    where = store_at(tmp_path, kind)
+    e = {**env, "ASKBRIEF_ARTICLES_DIR": str(folder)}
+    e |= {"ASKBRIEF_STORE": where} if kind == "milvus" else {"ASKBRIEF_INDEX_DIR": where}
+    first = run(["index", "-q"], e)
+    # counts and words agree: one article, one passage
+    assert "; 1 passage embedded (1 article, 1 passage in " in first.output, first.output
+
+    shutil.copytree(SEED_FILE.parent.parent / "corpus", folder, dirs_exist_ok=True)
+    shutil.copy(SEED_FILE, folder)
+    assert run(["index", "-q"], e).exit_code == 0
+    listed = CliRunner().invoke(cli, ["articles"], env=e)
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert [r[0] for r in rows] == sorted(
+        ["one.txt", SEED_FILE.name, "chess.html", "harbor.md", "wire-001", "wire-002"]
+    )
+    assert all(len(r) == 4 for r in rows)
+    assert listed.stderr.strip() == "6 articles"
+    by_id = {r[0]: r for r in rows}
+    assert by_id["one.txt"][2] == "1 passage" and by_id["one.txt"][3] == "Short item"
+    assert by_id["wire-001"][1] == "2024-02-01" and by_id["one.txt"][1] == "undated"
+    entries = [json.loads(x) for x in run(["articles", "--json"], e).stdout.splitlines()]
+    assert {x["id"]: x["passages"] for x in entries}["one.txt"] == 1
+    assert sum(x["passages"] for x in entries) == sum(int(r[2].split()[0]) for r in rows)
+    # the filter: id, title or path, any case
+    assert [r.split("\t")[0] for r in run(["articles", "RAIL"], e).stdout.splitlines()] == [
+        "wire-001"
+    ]
+    assert run(["articles", "no such words"], e).stdout == ""
+
+    # `show` takes the path an answer's sources line prints, as well as the id
+    out = run(["query", "What did Lavrov call a ceasefire?"], e).output
+    printed = out.split("Sources:")[1].splitlines()[1].split(" \u2014 ")[1].split(" (")[0]
+    assert printed == str(folder / SEED_FILE.name)
+    text = SEED_FILE.read_text(encoding="utf-8")
+    assert run(["show", printed], e).output == text
+    assert run(["show", str((folder / SEED_FILE.name).resolve())], e).output == text
+    several = CliRunner().invoke(cli, ["show", str(folder / "wire.jsonl")], env=e)
+    assert several.exit_code != 0 and "holds 2 articles; give one of their ids" in several.output
+    assert run(["show", "wire-002"], e).output.startswith("The bakery chain")
+    gone = CliRunner().invoke(cli, ["show", "nope.txt"], env=e)
+    assert gone.exit_code != 0
+    assert (
+        gone.output.strip()
+        == "Error: no article 'nope.txt' in the index; `askbrief articles` lists them"
+    )

@@ -27,7 +27,7 @@ from conftest import SEEDS, CountingEmbedder
 from askbrief import Index, Settings, build_index
 from askbrief.cli import cli
 from askbrief.errors import IndexMismatchError
-from askbrief.store import CURRENT, Store, current_generation, generations
+from askbrief.faiss_store import CURRENT, FaissStore, current_generation, generations
 
 ASKBRIEF = Path(sys.executable).with_name("askbrief")
 VOLCANO = (
@@ -106,7 +106,7 @@ def cites_volcano(settings: Settings, embedder: CountingEmbedder) -> bool:
 
 def assert_sound(settings: Settings, embedder: CountingEmbedder) -> None:
     """Opens cleanly, answers with exact spans, and no scratch or stray generation is left."""
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     answer = Index(settings, embedder).ask(SEED_Q)
     assert answer.answered
     for q in answer.quotes:
@@ -163,7 +163,7 @@ def test_askbrief_index_completes_after_repeated_kills(
 
 
 def test_pause_hook_is_inert_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from askbrief.indexing import PAUSE_ENV, pause_point
+    from askbrief.build_steps import PAUSE_ENV, pause_point
 
     monkeypatch.delenv(PAUSE_ENV, raising=False)
     t0 = time.monotonic()
@@ -253,10 +253,10 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
 @pytest.fixture
 def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: CountingEmbedder) -> None:
     """CLI commands in-process use the already loaded model instead of loading their own."""
+    import askbrief.build
     import askbrief.index
-    import askbrief.indexing
 
-    monkeypatch.setattr(askbrief.indexing, "Embedder", lambda: embedder)
+    monkeypatch.setattr(askbrief.build, "Embedder", lambda: embedder)
     monkeypatch.setattr(askbrief.index, "Embedder", lambda: embedder)
 
 
@@ -277,7 +277,7 @@ def test_damaged_index_is_one_line_error_and_full_rebuild_recovers(
     assert gen is not None and gen.name == "gen-000001"
     damage(gen, settings.index_dir)
     with pytest.raises(IndexMismatchError, match="askbrief index --full"):
-        Store(settings.index_dir)
+        FaissStore(settings.index_dir)
     for args in (["stats"], ["query", SEED_Q], ["show", "000_27ae2b7c35e19781.txt"]):
         result = cli_run(args, settings)
         assert result.exit_code == 1, (args, result.output)
@@ -332,7 +332,7 @@ def test_database_damaged_after_open_is_a_one_line_error(
 ) -> None:
     """Damage that appears while the index is open surfaces as the same kind of error."""
     settings = fresh_copy(built, tmp_path)
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     store.db.close()
     store.db = sqlite3.connect(":memory:", check_same_thread=False)  # tables gone
     with pytest.raises(IndexMismatchError, match="metadata database .*--full"):

@@ -10,7 +10,8 @@ from conftest import STORES, CountingEmbedder, store_at
 
 from askbrief import Settings, build_index, open_index
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
-from askbrief.store import CURRENT, MANIFEST, Store, current_generation
+from askbrief.faiss_store import CURRENT, FaissStore, current_generation
+from askbrief.manifest import MANIFEST
 
 
 def settings_for(articles: Path, tmp_path: Path, kind: str = "faiss", **kw: object) -> Settings:
@@ -102,9 +103,9 @@ def test_index_from_another_model_is_refused(
     manifest["model"] = "some-other-model"
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="some-other-model.*askbrief index --full"):
-        Store(s.index_dir)
+        FaissStore(s.index_dir)
     build_index(s, counting, full=True)
-    assert Store(s.index_dir).manifest["model"] == "all-MiniLM-L6-v2"
+    assert FaissStore(s.index_dir).manifest["model"] == "all-MiniLM-L6-v2"
 
 
 class ExplodingEmbedder(CountingEmbedder):

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askbrief import Settings, build_index, indexing
-from askbrief.store import Store
+from askbrief import Settings, build_index, faiss_build
+from askbrief.faiss_store import FaissStore
 from askbrief.text import terms
 
 QUERIES = ["solar panels harbor", "volcano evacuated village", "chess tournament champion"]
@@ -20,23 +20,23 @@ QUERIES = ["solar panels harbor", "volcano evacuated village", "chess tournament
 def tokenised(monkeypatch) -> list[str]:
     """Every sentence the build hands to the keyword tokeniser."""
     seen: list[str] = []
-    real = indexing.keyword_tokens
+    real = faiss_build.keyword_tokens
 
     def counting(texts: list[str]) -> list[list[str]]:
         seen.extend(texts)
         return real(texts)
 
-    monkeypatch.setattr(indexing, "keyword_tokens", counting)
+    monkeypatch.setattr(faiss_build, "keyword_tokens", counting)
     return seen
 
 
-def _keyword_hits(store: Store, query: str) -> list[tuple[str, int, float]]:
+def _keyword_hits(store: FaissStore, query: str) -> list[tuple[str, int, float]]:
     """Every matching sentence as (article, sentence index, score), sorted: ties in score
     come in index order, which differs between an updated index and a fresh one."""
     sids, scores = store.search_keywords(terms(query), 1000)
     rows = store.sentence_rows([int(s) for s in sids])
     found = [
-        (rows[int(s)][0], rows[int(s)][1], round(float(v), 4))
+        (rows[int(s)].article_id, rows[int(s)].idx, round(float(v), 4))
         for s, v in zip(sids, scores, strict=True)
     ]
     return sorted(found)
@@ -65,14 +65,14 @@ def test_update_tokenises_only_new_and_changed_articles(
     texts = [harbor.read_text(), (articles_dir / "volcano.txt").read_text()]
     assert tokenised and all(any(t in text for text in texts) for t in tokenised)
 
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     hits = _keyword_hits(store, "turquoise")
     assert hits and store.article(hits[0][0]).source_path.endswith("harbor.md")
 
     # The same keyword search as a build from scratch of the same articles.
     fresh = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "fresh")
     build_index(fresh, embedder)
-    scratch = Store(fresh.index_dir)
+    scratch = FaissStore(fresh.index_dir)
     for query in [*QUERIES, "turquoise panels"]:
         assert _keyword_hits(store, query) == _keyword_hits(scratch, query)
 
@@ -83,7 +83,7 @@ def test_generation_without_stored_tokens_still_updates(
     """A generation written before tokens were stored: the update tokenises everything."""
     settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
     build_index(settings, embedder)
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     (store.generation / "bm25_tokens.npz").unlink()
     manifest = json.loads((store.generation / "manifest.json").read_text())
     del manifest["files"]["bm25_tokens.npz"]
@@ -92,12 +92,12 @@ def test_generation_without_stored_tokens_still_updates(
     (articles_dir / "note.txt").write_text("A short note about harbor solar panels.\n")
     build_index(settings, embedder)
     assert len(tokenised) > 5  # everything tokenised again
-    again = Store(settings.index_dir)
+    again = FaissStore(settings.index_dir)
     assert (again.generation / "bm25_tokens.npz").is_file()
     fresh = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "fresh")
     build_index(fresh, embedder)
     for query in QUERIES:
-        assert _keyword_hits(again, query) == _keyword_hits(Store(fresh.index_dir), query)
+        assert _keyword_hits(again, query) == _keyword_hits(FaissStore(fresh.index_dir), query)
 
 
 def test_top_k_is_the_best_k_in_score_then_document_order(
@@ -107,7 +107,7 @@ def test_top_k_is_the_best_k_in_score_then_document_order(
     document (article, sentence) order, and nothing that shares no term."""
     settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
     build_index(settings, embedder)
-    store = Store(settings.index_dir)
+    store = FaissStore(settings.index_dir)
     for query in ["solar panels harbor", "chess tournament champion", "ceasefire Ukraine Russia"]:
         known = [t for t in terms(query) if t in store.keywords.vocab_dict]
         scores = store.keywords.get_scores(known)

@@ -23,9 +23,11 @@ import askbrief.milvus_build
 from askbrief import Index, Settings, build_index
 from askbrief.cli import cli
 from askbrief.errors import AskbriefError, IndexMismatchError
-from askbrief.milvus_store import Connection, MilvusStore
-from askbrief.store import Store
-from askbrief.stores import open_store, parse_store
+from askbrief.faiss_store import FaissStore
+from askbrief.location import parse_store
+from askbrief.milvus_connection import Connection
+from askbrief.milvus_store import MilvusStore
+from askbrief.stores import open_store
 from askbrief.text import terms
 
 QUESTIONS = [
@@ -75,15 +77,21 @@ def test_same_answers_and_keyword_statistics_as_faiss(
     faiss_idx, milvus_idx = (Index(s, embedder) for s in both.values())
     assert answers(faiss_idx) == answers(milvus_idx)
     f, m = faiss_idx.store, milvus_idx.store
-    assert isinstance(f, Store) and isinstance(m, MilvusStore)
+    assert isinstance(f, FaissStore) and isinstance(m, MilvusStore)
     for question in QUESTIONS:
         tokens = terms(question)
         assert f.term_counts(tokens) == m.term_counts(tokens)
         fids, fscores = f.search_keywords(tokens, 80)
         mids, mscores = m.search_keywords(tokens, 80)
         np.testing.assert_allclose(mscores, fscores, rtol=1e-5)
-        frows = f.sentence_rows([int(i) for i in fids])
-        mrows = m.sentence_rows([int(i) for i in mids])
+        frows = {
+            s: (r.article_id, r.idx, r.start, r.end)
+            for s, r in f.sentence_rows([int(i) for i in fids]).items()
+        }
+        mrows = {
+            s: (r.article_id, r.idx, r.start, r.end)
+            for s, r in m.sentence_rows([int(i) for i in mids]).items()
+        }
         # the same sentences with the same scores (equal scores come in either order)
         assert sorted(
             (round(float(x), 4), frows[int(i)]) for i, x in zip(fids, fscores, strict=True)
@@ -215,7 +223,7 @@ def test_workers_embed_the_same_vectors(
     build_index(one, embedder)
     report = build_index(two)
     assert report.added == 5
-    a, b = Store(one.index_dir), Store(two.index_dir)
+    a, b = FaissStore(one.index_dir), FaissStore(two.index_dir)
     sids = sorted(a.sentence_rows(list(range(1, 1000))))
     assert sids == sorted(b.sentence_rows(list(range(1, 1000))))
     np.testing.assert_allclose(a.sentence_vectors(sids), b.sentence_vectors(sids), atol=1e-5)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import askbrief
-from askbrief import store
+from askbrief import faiss_store as store
+from askbrief.build import build_index
 from askbrief.config import EMBEDDING_DIM
-from askbrief.indexing import build_index
 
 
 def _unit(n: int, seed: int) -> np.ndarray:

@@ -19,7 +19,7 @@ _EXPORTS = {
     "AskbriefError": "errors",
     "Index": "index",
     "open_index": "index",
-    "build_index": "indexing",
+    "build_index": "build",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

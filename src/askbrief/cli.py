@@ -1,4 +1,8 @@
-"""`askbrief index|query|show|stats`: parse, call the library, print. Nothing else lives here."""
+"""`askbrief index|query|show|articles|stats|eval|ui`: parse, call the library, print.
+
+Nothing else lives here: the library reports progress through callbacks, drawn by
+`console.ProgressBars`, and raises one-line errors, printed by `_run`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from typing import Any
 import click
 
 from .config import Settings
+from .console import ProgressBars
 from .errors import AskbriefError
 from .records import REASONS, Answer
+from .text import counted
 
 
 def store_options(fn: Any) -> Any:
@@ -87,7 +93,7 @@ def index(
     quiet: bool,
 ) -> None:
     """Index the articles; only new or changed articles are embedded."""
-    from .indexing import build_index
+    from .build import build_index
 
     settings = _settings(
         store,
@@ -97,20 +103,21 @@ def index(
         overlap_sentences=overlap_sentences,
         workers=workers,
     )
-    report = _run(
-        lambda: build_index(
-            settings,
-            full=full,
-            show_progress=not quiet,
-            on_wait=lambda msg: click.echo(msg, err=True),
-            ray=ray,
+    with ProgressBars(enabled=not quiet) as bars:
+        report = _run(
+            lambda: build_index(
+                settings,
+                full=full,
+                progress=bars,
+                on_wait=lambda msg: click.echo(msg, err=True),
+                ray=ray,
+            )
         )
-    )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
-        f"{report.summary()} ({report.articles} articles, {report.passages} passages "
-        f"in {_where(settings)}, {report.seconds:.1f}s)"
+        f"{report.summary()} ({counted(report.articles, 'article')}, "
+        f"{counted(report.passages, 'passage')} in {_where(settings)}, {report.seconds:.1f}s)"
     )
 
 
@@ -197,22 +204,64 @@ def _batch(idx: Any, lines: Any) -> None:
 
 
 @cli.command()
-@click.argument("article_id")
+@click.argument("article")
 @store_options
-def show(article_id: str, store: str | None, index_dir: Path | None) -> None:
-    """Print an article's text exactly as quote offsets index it."""
+@click.option(
+    "--articles",
+    "articles_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The articles folder, to read a file path as an id [env ASKBRIEF_ARTICLES_DIR; "
+    "default: seeds].",
+)
+def show(
+    article: str, store: str | None, index_dir: Path | None, articles_dir: Path | None
+) -> None:
+    """Print an article's text exactly as quote offsets index it. ARTICLE is its id or the
+    path an answer's sources line prints."""
+    from .catalog import find_article
+    from .stores import open_store
+
+    settings = _settings(store, index_dir, articles_dir=articles_dir)
+    opened = _run(lambda: open_store(settings))
+    try:
+        found = _run(lambda: find_article(opened, article, settings.articles_dir))
+    finally:
+        opened.close()
+    # Exact bytes when piped (offsets can be checked against them); a final newline only for
+    # a terminal, so the prompt does not stick to the last line.
+    click.echo(found.text, nl=sys.stdout.isatty() and not found.text.endswith("\n"))
+
+
+@cli.command()
+@click.argument("match", required=False, default="")
+@store_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
+def articles(match: str, store: str | None, index_dir: Path | None, as_json: bool) -> None:
+    """List the indexed articles (id, date, passages, title); MATCH keeps those whose id,
+    title or path holds it, ignoring case."""
+    from dataclasses import asdict
+
+    from .catalog import list_articles
+    from .dates import article_date
     from .stores import open_store
 
     opened = _run(lambda: open_store(_settings(store, index_dir)))
     try:
-        article = _run(lambda: opened.article(article_id))
+        entries = _run(lambda: list_articles(opened, match))
     finally:
         opened.close()
-    if article is None:
-        raise click.ClickException(f"no article {article_id!r} in the index; see `askbrief stats`")
-    # Exact bytes when piped (offsets can be checked against them); a final newline only for
-    # a terminal, so the prompt does not stick to the last line.
-    click.echo(article.text, nl=sys.stdout.isatty() and not article.text.endswith("\n"))
+    for e in entries:
+        day = article_date(e)
+        if as_json:
+            line = asdict(e) | {"date": day.isoformat() if day else None}
+            click.echo(json.dumps(line, ensure_ascii=False))
+        else:
+            when = day.isoformat() if day else "undated"
+            click.echo(f"{e.id}\t{when}\t{counted(e.passages, 'passage')}\t{e.title}")
+    if not as_json:
+        what = f" matching {match!r}" if match else ""
+        click.echo(f"{counted(len(entries), 'article')}{what}", err=True)
 
 
 @cli.command()
@@ -277,10 +326,23 @@ def eval_(
     if store is not None and index_dir is not None:
         raise click.UsageError("give --store or --index, not both")
     target = store if store is not None else index_dir
-    report = _run(lambda: evaluate(dataset_dir, target, limit=limit, show_progress=True))
+    with ProgressBars() as bars:
+        report = _run(lambda: evaluate(dataset_dir, target, limit=limit, progress=bars))
     if dump is not None:
         write_dump(report, dump)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.render())
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def ui(ctx: click.Context) -> None:
+    """Serve the web UI (the same as `python app.py`; `askbrief ui --help` for options)."""
+    from .ui import main as serve
+
+    serve(ctx.args)
 
 
 def render(answer: Answer) -> str:

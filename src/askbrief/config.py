@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
+
+from .errors import AskbriefError
+from .location import StoreLocation, parse_store
 
 MODEL_ID = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
@@ -66,8 +70,6 @@ class Settings:
         for key in ("articles_dir", "index_dir"):
             if key in values:
                 values[key] = Path(values[key])  # type: ignore[arg-type]
-        from .stores import parse_store
-
         store = str(values.get("store") or "")
         if store and not parse_store(store).is_milvus:  # a folder: one name for it, index_dir
             values["index_dir"], values["store"] = Path(store), ""
@@ -75,17 +77,22 @@ class Settings:
             not store and "index_dir" in values and parse_store(str(values["index_dir"])).is_milvus
         ):
             values["store"] = str(values["index_dir"])  # --index x.db: the same as --store
-        return replace(cls(), **values)
+        settings = replace(cls(), **values)
+        _ = settings.location  # a malformed store is an error here, before any work starts
+        return settings
 
     @property
     def store_uri(self) -> str:
         """The index location as the user would type it: a folder, a .db path or a URL."""
         return self.store or str(self.index_dir)
 
+    @cached_property
+    def location(self) -> StoreLocation:
+        """The store, parsed once: every command, the UI and both writers carry this."""
+        return parse_store(self.store_uri)
+
 
 def _coerce(name: str, raw: str, kind: type) -> object:
-    from .errors import AskbriefError
-
     try:
         if kind is type(None):  # optional numbers
             return float(raw)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
 
-from .records import Article
+from .records import Article, ArticleEntry
 
 # /2024/01/09/, -2024-01-09-, 20240109 (year 1990-2039; the day is optional: /2024/01/).
 _URL_DATE = re.compile(
@@ -20,7 +20,7 @@ _UNSET = datetime(1, 7, 15)  # a string without a year is not a date we can use
 RECENCY_DAYS = 90.0
 
 
-def article_date(article: Article) -> date | None:
+def article_date(article: Article | ArticleEntry) -> date | None:
     """The `published` field when it parses, else a date in the article's URL."""
     if article.published:
         found = parse_date(article.published)

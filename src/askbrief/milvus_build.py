@@ -10,7 +10,7 @@ A build gets a number B above every build before it (published or started), then
 4. updates the keyword statistics (each term row keeps its previous count for readers
    still at P), flushes, and publishes by writing B into the meta row.
 
-Milvus Lite: one build at a time is a file lock beside the .db (indexing.py). A server has
+Milvus Lite: one build at a time is a file lock beside the .db (build.py). A server has
 no such lock: a build notes B in the meta row when it starts and checks it before each
 write round and before publishing, so of two overlapping builds the later one wins and the
 earlier stops with an error; the winner removes what the loser wrote before it publishes.
@@ -19,17 +19,11 @@ earlier stops with an error; the winner removes what the loser wrote before it p
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Any
 
-from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID, TOKEN_ENCODING
-from .entities import Entity, find_entities
-from .errors import AskbriefError, IndexMismatchError
-from .indexing import (
+from .build_steps import (
     BuildJob,
     Plan,
     embed_jobs,
@@ -37,8 +31,14 @@ from .indexing import (
     passage_jobs,
     pause_point,
     plan_changes,
+    tag_entities,
 )
-from .milvus_store import (
+from .entities import Entity
+from .errors import AskbriefError, IndexMismatchError
+from .location import MILVUS, StoreLocation
+from .manifest import FULL_HINT, manifest_fields, reuse_problem
+from .milvus_connection import Connection
+from .milvus_schema import (
     BM25_B,
     BM25_K1,
     INF,
@@ -47,8 +47,8 @@ from .milvus_store import (
     PLACEHOLDER_DIM,
     STORE_FORMAT,
     TERM_CHARS,
-    Connection,
     blob_key,
+    collection_schemas,
     encode_blob,
     id_key,
     passage_key,
@@ -58,8 +58,6 @@ from .milvus_store import (
     visible,
 )
 from .records import Article, BuildReport
-from .store import FULL_HINT, check_manifest
-from .stores import MILVUS, StoreLocation
 from .text import keyword_tokens
 
 VERSIONED = ("articles", "blobs", "passages", "sentences")  # rows with build and retired
@@ -150,30 +148,15 @@ class _Builder:
             return "the store is incomplete (collections missing)"
         if meta.get("store_format") != STORE_FORMAT:
             return f"store format {meta.get('store_format')} is not the current {STORE_FORMAT}"
-        try:
-            check_manifest(meta, self.uri)  # type: ignore[arg-type]
-        except IndexMismatchError as err:
-            return str(err).split(": ", 1)[-1].rsplit(";", 1)[0]
-        s = self.job.settings
-        for key in ("max_tokens", "overlap_sentences"):
-            if meta.get(key) != getattr(s, key):
-                return f"index was built with {key}={meta.get(key)}, now {getattr(s, key)}"
-        return None
+        return reuse_problem(meta, self.job.settings)
 
     def _manifest(self) -> dict[str, Any]:
-        s = self.job.settings
         return {
-            "format_version": FORMAT_VERSION,
+            **manifest_fields(self.job.settings),
             "store_format": STORE_FORMAT,
             "store": "milvus",
-            "model": MODEL_ID,
-            "dim": EMBEDDING_DIM,
-            "token_encoding": TOKEN_ENCODING,
-            "max_tokens": s.max_tokens,
-            "overlap_sentences": s.overlap_sentences,
             "bm25": {"k1": BM25_K1, "b": BM25_B},
             "newest_article": newest_article(self.job.articles),
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
     def _write_meta(self, meta: dict[str, Any]) -> None:
@@ -252,10 +235,9 @@ class _Builder:
         """Insert the new versions: rows first, then their vectors, a round at a time."""
         added = _Counts()
         todo = plan.to_embed()
-        total = sum(len(chunks.passages) for _, chunks in todo)
-        with _progress(self.job, total) as progress:
-            for batch in _rounds(todo):
-                self._add_round(plan, batch, added, progress, total)
+        totals = (len(todo), sum(len(chunks.passages) for _, chunks in todo))
+        for batch in _rounds(todo):
+            self._add_round(plan, batch, added, totals)
         return added
 
     def _add_round(
@@ -263,13 +245,15 @@ class _Builder:
         plan: Plan,
         batch: list[tuple[Article, Any]],
         added: _Counts,
-        progress: Callable[[int, int], None],
-        total: int,
+        totals: tuple[int, int],
     ) -> None:
+        """One round: tag, write rows, embed, write vectors. `totals` (articles, passages)
+        of the whole build, for progress."""
         self._guard()
         rows = _Rows()
         jobs = []
-        found = find_entities([article.text for article, _ in batch])
+        texts = [article.text for article, _ in batch]
+        found = tag_entities(texts, self.job, done=added.articles, total=totals[0])
         for (article, chunks), entities in zip(batch, found, strict=True):
             version = version_key(article.id, plan.hashes[article.id], self.build)
             sids = [sentence_key(version, i) for i in range(len(chunks.sentences))]
@@ -306,9 +290,7 @@ class _Builder:
                 added.terms.update(set(toks))
         self._insert("articles", rows.articles)
         self._insert("blobs", rows.blobs)
-        vectors = embed_jobs(
-            jobs, self.job.encoder, progress, False, done=added.passages - len(jobs), total=total
-        )
+        vectors = embed_jobs(jobs, self.job, done=added.passages - len(jobs), total=totals[1])
         by_pid = dict(zip(vectors.pids.tolist(), vectors.passages, strict=True))
         by_sid = dict(zip(vectors.sids.tolist(), vectors.sentences, strict=True))
         for row in rows.passages:
@@ -436,28 +418,6 @@ class _Rows:
         )
 
 
-@contextmanager
-def _progress(job: BuildJob, total: int) -> Iterator[Callable[[int, int], None]]:
-    """One progress bar over all rounds, and the caller's progress callback."""
-    bar = None
-    if job.show_progress and total > job.encoder.batch_size * 4:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, unit="passage", desc="embedding", file=sys.stderr)
-
-    def report(done: int, of: int) -> None:
-        if bar is not None:
-            bar.update(done - bar.n)
-        if job.progress is not None:
-            job.progress(done, of)
-
-    try:
-        yield report
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def _fit_ids(articles: list[Article], warnings: list[str]) -> tuple[list[Article], list[str]]:
     """Article ids longer than a Milvus VARCHAR holds cannot be stored: skipped, warned."""
     fit = [a for a in articles if len(a.id.encode("utf-8")) <= MAX_VARCHAR]
@@ -508,88 +468,17 @@ def _clip(text: str) -> str:
     return cut[: cut.rfind(" ")] if " " in cut else ""
 
 
-# --------------------------------------------------------------------------- schema
-
-
 def create_collections(conn: Connection) -> None:
-    """The six collections (milvus_store.py describes them), Strong consistency: a reader on
-    another server sees a build's rows as soon as it sees the meta row that publishes them."""
-    from pymilvus import DataType, Function, FunctionType
-
-    client = conn.client
-
-    def schema(versioned: bool, **fields: Any) -> Any:
-        s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-        s.add_field("id", DataType.INT64, is_primary=True)
-        for name, (dtype, params) in fields.items():
-            s.add_field(name, dtype, **params)
-        if versioned:
-            s.add_field("build", DataType.INT64)
-            s.add_field("retired", DataType.INT64)
-        return s
-
-    text = (DataType.VARCHAR, {"max_length": MAX_VARCHAR})
-    num = (DataType.INT64, {})
-    placeholder = (DataType.FLOAT_VECTOR, {"dim": PLACEHOLDER_DIM})
-    dense = (DataType.FLOAT_VECTOR, {"dim": EMBEDDING_DIM})
-    offsets = {"start": num, "end": num}
-    schemas = {
-        "meta": schema(False, body=text, vector=placeholder),
-        "articles": schema(
-            True, article_id=text, id_hash=num, hash=text, info=text, vector=placeholder
-        ),
-        "blobs": schema(True, version=num, body=text, vector=placeholder),
-        "passages": schema(
-            True, version=num, article_id=text, first=num, last=num, **offsets, vector=dense
-        ),
-        "sentences": schema(
-            True,
-            version=num,
-            article_id=text,
-            idx=num,
-            **offsets,
-            kw=(
-                DataType.VARCHAR,
-                {
-                    "max_length": MAX_VARCHAR,
-                    "enable_analyzer": True,
-                    # tokens are already stemmed words joined by spaces; "standard" splits
-                    # them back apart unchanged
-                    "analyzer_params": {"tokenizer": "standard"},
-                },
-            ),
-            sparse=(DataType.SPARSE_FLOAT_VECTOR, {}),
-            vector=dense,
-        ),
-        "terms": schema(False, term=text, df=num, prev_df=num, build=num, vector=placeholder),
-    }
-    schemas["sentences"].add_function(
-        Function(
-            name="bm25",
-            function_type=FunctionType.BM25,
-            input_field_names=["kw"],
-            output_field_names=["sparse"],
-        )
-    )
-    for kind, s in schemas.items():
-        index = client.prepare_index_params()
-        index.add_index("vector", index_type="FLAT", metric_type="IP")
-        if kind == "sentences":
-            index.add_index(
-                "sparse",
-                index_type="SPARSE_INVERTED_INDEX",
-                metric_type="BM25",
-                params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
-            )
-        if kind == "articles":  # article(id) looks rows up by it
-            index.add_index("id_hash", index_type="INVERTED")
+    """The six collections (milvus_schema.py describes them), Strong consistency: a reader
+    on another server sees a build's rows as soon as it sees the meta row publishing them."""
+    for kind, (schema, index) in collection_schemas(conn.client).items():
         conn.call(
-            client.create_collection,
+            conn.client.create_collection,
             conn.name(kind),
-            schema=s,
+            schema=schema,
             consistency_level="Strong",
         )
         # sync=False: an empty collection's indexes need no waiting (pymilvus would poll
         # each one for half a second)
-        conn.call(client.create_index, conn.name(kind), index, sync=False)
-        conn.call(client.load_collection, conn.name(kind))
+        conn.call(conn.client.create_index, conn.name(kind), index, sync=False)
+        conn.call(conn.client.load_collection, conn.name(kind))

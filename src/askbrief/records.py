@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .text import counted
+
 
 @dataclass(frozen=True)
 class Article:
@@ -21,6 +23,41 @@ class Article:
 class Span:
     """A sentence or passage: article.text[start:end]."""
 
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """One line of the article list: what identifies an article, without its text."""
+
+    id: str
+    title: str
+    source_path: str
+    url: str | None
+    published: str | None
+    passages: int
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A stored sentence: the idx-th of its article, at article.text[start:end]."""
+
+    sid: int
+    article_id: str
+    idx: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A stored passage: sentences first..last of its article, at article.text[start:end]."""
+
+    pid: int
+    article_id: str
+    first: int
+    last: int
     start: int
     end: int
 
@@ -105,5 +142,5 @@ class BuildReport:
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, removed {self.removed}, "
-            f"unchanged {self.unchanged}; {self.passages_embedded} passages embedded"
+            f"unchanged {self.unchanged}; {counted(self.passages_embedded, 'passage')} embedded"
         )

@@ -156,3 +156,15 @@ def depends_on_context(question: str) -> bool:
         return True
     words = [w.lower() for w in _WORD.findall(question)]
     return len(words) < 3 or any(w in _BACK_REFERENCES for w in words)
+
+
+def plural(count: object, word: str) -> str:
+    """The word as it follows `count`: never "1 passages", "1 articles" or "1 quotes"."""
+    if count == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+
+
+def counted(count: object, word: str) -> str:
+    """'1 passage', '2 passages': messages whose words agree with their numbers."""
+    return f"{count} {plural(count, word)}"

@@ -13,32 +13,28 @@ already opened the old one keep answering from it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .config import EMBEDDING_DIM, FORMAT_VERSION, MODEL_ID
+from .config import EMBEDDING_DIM
 from .entities import Entity
 from .errors import IndexMismatchError, NoIndexError
-from .records import Article, Span
+from .manifest import FULL_HINT, check_manifest, read_manifest, verify_files
+from .records import Article, ArticleEntry, PassageRow, SentenceRow
 
 CURRENT = "CURRENT"
-MANIFEST = "manifest.json"
 META_DB = "meta.sqlite"
 DENSE = "dense.faiss"
 SENTENCE_VECS = "sentences.faiss"
 KEYWORDS = "bm25"
 KEYWORD_IDS = "bm25_sids.npy"
 KEYWORD_TOKENS = "bm25_tokens.npz"  # each sentence's tokens, so updates tokenise only new ones
-FULL_HINT = "run `askbrief index --full` to rebuild it"
 GENERATION = re.compile(r"gen-\d{6,}")
 
 SCHEMA = """
@@ -61,16 +57,6 @@ CREATE TABLE entities (
 );
 CREATE INDEX entities_by_article ON entities (article_id);
 """
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    pid: int
-    article_id: str
-    first: int
-    last: int
-    start: int
-    end: int
 
 
 def current_generation(root: Path) -> Path | None:
@@ -113,79 +99,7 @@ def generations(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: int(p.name.split("-")[1]))
 
 
-def read_manifest(gen: Path) -> dict[str, Any]:
-    """The generation's manifest; IndexMismatchError if it is missing or not a JSON object."""
-    try:
-        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
-    if not isinstance(manifest, dict):
-        raise IndexMismatchError(f"{gen / MANIFEST} is missing or damaged; {FULL_HINT}")
-    return manifest
-
-
-def check_manifest(manifest: dict[str, Any], where: Path) -> None:
-    """Refuse an index another format or model wrote: its vectors would mean something else."""
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"{where}: index format {version} is not the current format {FORMAT_VERSION}; "
-            f"{FULL_HINT}"
-        )
-    if manifest.get("model") != MODEL_ID or manifest.get("dim") != EMBEDDING_DIM:
-        raise IndexMismatchError(
-            f"{where}: index was built with model {manifest.get('model')!r}, this askbrief "
-            f"uses {MODEL_ID!r}; {FULL_HINT}"
-        )
-
-
-# Files above this size are checked by size only: hashing gigabytes on every open would
-# cost seconds per start at a million passages; the loaders still refuse a garbled file.
-HASH_MAX_BYTES = 256 * 2**20
-
-
-def file_digests(gen: Path) -> dict[str, dict[str, Any]]:
-    """Size and sha256 of every file of a generation but the manifest, which records them."""
-    out: dict[str, dict[str, Any]] = {}
-    for path in sorted(p for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST):
-        entry: dict[str, Any] = {"bytes": path.stat().st_size}
-        if entry["bytes"] <= HASH_MAX_BYTES:
-            with open(path, "rb") as fh:
-                entry["sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
-        out[path.relative_to(gen).as_posix()] = entry
-    return out
-
-
-def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
-    """Every file the manifest lists is there, of its size and checksum: a truncated,
-    deleted or overwritten file is caught on open, not halfway through an answer.
-    Manifests written before checksums were recorded have no "files" and are trusted."""
-    files = manifest.get("files")
-    if files is None:
-        return
-    if not isinstance(files, dict):
-        raise IndexMismatchError(f"{gen / MANIFEST} is damaged; {FULL_HINT}")
-    for name, want in files.items():
-        _verify_file(gen, name, want)
-
-
-def _verify_file(gen: Path, name: str, want: Any) -> None:
-    path = gen / name
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise IndexMismatchError(f"{path} is missing; {FULL_HINT}") from None
-    if not isinstance(want, dict) or size != want.get("bytes"):
-        raise IndexMismatchError(f"{path} is damaged (truncated or resized); {FULL_HINT}")
-    if "sha256" not in want and size > HASH_MAX_BYTES:
-        return
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    if digest != want.get("sha256"):
-        raise IndexMismatchError(f"{path} is damaged (checksum differs); {FULL_HINT}")
-
-
-class Store:
+class FaissStore:
     """One generation of the index, opened read-only."""
 
     def __init__(self, root: Path) -> None:
@@ -317,14 +231,13 @@ class Store:
     def sentence_vectors(self, sids: list[int]) -> np.ndarray:
         return self.sentence_vecs.reconstruct_batch(np.asarray(sids, dtype=np.int64))
 
-    def sentence_rows(self, sids: list[int]) -> dict[int, tuple[str, int, int, int]]:
-        """sid -> (article_id, idx, start, end)"""
+    def sentence_rows(self, sids: list[int]) -> dict[int, SentenceRow]:
         marks = ",".join("?" * len(sids))
         rows = self._rows(
             f'SELECT sid, article_id, idx, start, "end" FROM sentences WHERE sid IN ({marks})',
             sids,
         )
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return {r[0]: SentenceRow(*r) for r in rows}
 
     def passages(self, pids: list[int]) -> dict[int, PassageRow]:
         marks = ",".join("?" * len(pids))
@@ -334,14 +247,14 @@ class Store:
         )
         return {r[0]: PassageRow(*r) for r in rows}
 
-    def sentences(self, article_id: str, first: int, last: int) -> list[tuple[int, int, Span]]:
-        """(sid, idx, span) of sentences first..last of an article."""
+    def sentences(self, article_id: str, first: int, last: int) -> list[SentenceRow]:
+        """Sentences first..last of an article, in order."""
         rows = self._rows(
-            'SELECT sid, idx, start, "end" FROM sentences'
+            'SELECT sid, article_id, idx, start, "end" FROM sentences'
             " WHERE article_id = ? AND idx BETWEEN ? AND ? ORDER BY idx",
             (article_id, first, last),
         )
-        return [(r[0], r[1], Span(r[2], r[3])) for r in rows]
+        return [SentenceRow(*r) for r in rows]
 
     def entities(self, article_id: str) -> list[Entity]:
         """(start, end, label) of the named entities in an article's text, by start."""
@@ -361,6 +274,14 @@ class Store:
 
     def article_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM articles ORDER BY id")]
+
+    def catalog(self) -> list[ArticleEntry]:
+        rows = self._rows(
+            "SELECT a.id, a.title, a.source_path, a.url, a.published, count(p.pid)"
+            " FROM articles a LEFT JOIN passages p ON p.article_id = a.id"
+            " GROUP BY a.id ORDER BY a.id"
+        )
+        return [ArticleEntry(*r) for r in rows]
 
 
 def read_only_uri(path: Path) -> str:
