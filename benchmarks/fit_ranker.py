@@ -42,13 +42,13 @@ from sklearn.model_selection import StratifiedKFold
 
 from askbrief import Settings, build_index
 from askbrief.answer import Candidate, reading_order, select, widen
+from askbrief.console import ProgressBars
 from askbrief.entities import in_span, slot_fit, wanted
-from askbrief.evaluate import link_articles
+from askbrief.eval_data import link_articles
 from askbrief.index import Index, spread
 from askbrief.ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
-    RECENCY,
     SENTENCE_FEATURES,
     read_positions,
     reader_features,
@@ -71,7 +71,8 @@ def open_dataset(dataset: Path) -> Index:
     home = CACHE / dataset.resolve().name
     articles = link_articles(dataset / "articles.jsonl", home / "articles")
     settings = Settings.load(articles_dir=articles, index_dir=home / "index", min_confidence=-1.0)
-    build_index(settings, show_progress=True)
+    with ProgressBars() as bars:
+        build_index(settings, progress=bars)
     return Index(settings)
 
 
@@ -237,7 +238,7 @@ def fit_reader(
     ws = [w for _, w in use]
     if method == "top1":
         start = np.zeros(R.shape[1])
-        start[0] = 1.0  # the first stage's score
+        start[READER_FEATURES.index("order")] = 1.0  # the first stage's score
         theta = coordinate_ascent(std, ws, start)
     else:
         theta = _listwise(std, ws, l2)
@@ -281,13 +282,14 @@ def coordinate_ascent(
     that puts a sentence holding the answer first for the most (weighted) questions; ties
     keep the smaller change. Coordinate ascent, as learning-to-rank toolkits do for metrics
     that have no gradient. Features are standardised; the grid is relative to the first
-    stage's weight, which stays 1."""
+    stage's weight ("order"), which stays 1: the unit of scale."""
     theta = start.copy()
     best = top1_hits(groups, weights, theta)
     steps = np.array([-2, -1, -0.5, -0.25, -0.1, 0.1, 0.25, 0.5, 1, 2])
+    moving = [j for j, f in enumerate(READER_FEATURES) if f != "order"]
     for _ in range(rounds):
         moved = False
-        for j in range(1, len(theta)):  # 0 is the first stage's score, the unit of scale
+        for j in moving:
             for step in steps:
                 trial = theta.copy()
                 trial[j] += step
@@ -333,22 +335,20 @@ class Quoter:
 def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray):
     """The question signals as Index.score computes them under these models: those that
     depend on which sentence is best follow the refitted models."""
-    q = it["Q"].copy()
+    q = dict(zip(QUESTION_FEATURES, it["Q"], strict=True))
     if not len(it["X"]):
-        q[0] = -10.0
-        return q
+        q["top_score"] = -10.0
+        return np.array(QUESTION_FEATURES.row(**q))
     s = it["X"] @ coef + bias
-    evidence = s - coef[RECENCY] * it["X"][:, RECENCY]
+    recency = SENTENCE_FEATURES.col(it["X"], "recency")
+    evidence = s - SENTENCE_FEATURES.col(coef, "recency") * recency
     b = int(np.argmax(evidence))
-    qi = QUESTION_FEATURES.index
-    q[qi("top_score")] = evidence[b]
-    q[qi("fresh_match")] = float(it["X"][b, RECENCY]) * q[qi("top_passage")]
-    q[qi("spread")] = spread(it["cands"], s)
-    q[qi("reader_top")] = float(probs.max()) if len(probs) else 0.0
-    q[qi("alone_top")] = (
-        float(g["R"][:, READER_FEATURES.index("alone")].max()) if len(probs) else 0.0
-    )
-    return q
+    q["top_score"] = evidence[b]
+    q["fresh_match"] = float(recency[b]) * q["top_passage"]
+    q["spread"] = spread(it["cands"], s)
+    q["reader_top"] = float(probs.max()) if len(probs) else 0.0
+    q["alone_top"] = float(READER_FEATURES.col(g["R"], "alone").max()) if len(probs) else 0.0
+    return np.array(QUESTION_FEATURES.row(**q))
 
 
 def fit_answer_model(
@@ -447,9 +447,11 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
     dated = fit_answer_model(Q, t, used, args.max_false_refusal, fit_on)
     undated_used = [u for u in used if QUESTION_FEATURES[u] != "fresh_match"]
     undated = fit_answer_model(Q, t, undated_used, args.max_false_refusal, fit_on)
-    fresh = [it["X"][int(np.argmax(it["X"] @ coef)), RECENCY] for it in labelled]
+    fresh = [
+        SENTENCE_FEATURES.col(it["X"], "recency")[int(np.argmax(it["X"] @ coef))] for it in labelled
+    ]
     # nothing close: below the best-passage cosine of all but 1% of answerable questions
-    min_passage = float(np.percentile(Q[t, QUESTION_FEATURES.index("top_passage")], 1))
+    min_passage = float(np.percentile(QUESTION_FEATURES.col(Q, "top_passage")[t], 1))
     return {
         "coef": coef, "bias": bias, "order": order, "order_b": order_b, "rw": rw, "rb": rb,
         "ratio": round(best[1], 2), "dated": dated, "undated": undated,
@@ -502,7 +504,7 @@ def apply(model: dict, items: list[dict], envs: dict[str, Env], dated: bool = Tr
         question_signals(it, model["coef"], model["bias"], g, p)
         for it, g, p in zip(items, groups, probs, strict=True)
     ])  # fmt: skip
-    close = Q[:, QUESTION_FEATURES.index("top_passage")] >= model["min_passage"]
+    close = QUESTION_FEATURES.col(Q, "top_passage") >= model["min_passage"]
     answered = (answer_probs(Q, qc, qb) >= th) & close
     out = figures(items, groups, probs, envs, model["ratio"], answered)
     out["all"] = figures(items, groups, probs, envs, model["ratio"])

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import sys
 import time
@@ -38,16 +37,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from askbrief.chunking import split_sentences  # noqa: E402
 from askbrief.config import MODEL_ID, Settings  # noqa: E402
+from askbrief.console import ProgressBars  # noqa: E402
 from askbrief.embedding import Embedder  # noqa: E402
-from askbrief.evaluate import (  # noqa: E402
+from askbrief.eval_data import (  # noqa: E402
     Question,
     QuestionRecord,
     Scores,
-    evaluate,
     is_hit,
+    load_articles,
     load_questions,
     score_records,
 )
+from askbrief.evaluate import evaluate  # noqa: E402
 
 DEFAULT_DATASET = Path("/work/shared/eval/dev")
 BUDGET = 5
@@ -67,11 +68,6 @@ class Row:
     system: str
     scores: Scores
     seconds: float  # answering all questions, excluding corpus embedding
-
-
-def read_articles(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def sentence_units(articles: Sequence[dict[str, str]], max_tokens: int) -> Units:
@@ -254,9 +250,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     _say("askbrief ...")
     t0 = time.perf_counter()
-    report = evaluate(
-        dataset, limit=args.limit, embedder=embedder, diagnostics=False, show_progress=True
-    )
+    with ProgressBars() as bars:
+        report = evaluate(
+            dataset, limit=args.limit, embedder=embedder, diagnostics=False, progress=bars
+        )
     rows.append(Row("askbrief", report.scores, time.perf_counter() - t0 - report.build_seconds))
     # The same quotes with abstention off: every question answered, as the baselines do, so
     # this row compares quote choice alone and the row above adds what refusing costs.
@@ -266,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     rows.append(Row("  the same, abstention off", report.scores, time.perf_counter() - t0))
 
-    articles = read_articles(dataset / "articles.jsonl")
+    articles = load_articles(dataset / "articles.jsonl")
     sentences = sentence_units(articles, Settings.load().max_tokens)
     chunks = chunk_units(articles)
     _say(f"BM25 over {len(sentences.texts)} sentences ...")

@@ -20,10 +20,10 @@ pipeline refitted per fold, they raise answer recall by about one question in 13
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from askbrief.answer import is_quotable
 from askbrief.entities import find_entities, in_span
+from askbrief.stores import ReadStore
 from askbrief.text import normalize
 
 # The wh-phrases a quiz uses for each kind of entity; one is drawn per question.
@@ -51,7 +51,7 @@ def _question(rng: random.Random, label: str, words: list[str]) -> str:
     return rng.choice(WH[label]) + " " + " ".join(words).strip(" .,;:-–|") + "?"
 
 
-def headline_questions(store: Any, seed: int = 0) -> list[dict[str, str]]:
+def headline_questions(store: ReadStore, seed: int = 0) -> list[dict[str, str]]:
     """One question per named thing in a title that the article's body names too."""
     rng = random.Random(seed)
     articles = [store.article(a) for a in store.article_ids()]
@@ -72,7 +72,9 @@ def headline_questions(store: Any, seed: int = 0) -> list[dict[str, str]]:
     return out
 
 
-def cloze_questions(store: Any, n: int = CLOZE_QUESTIONS, seed: int = 0) -> list[dict[str, str]]:
+def cloze_questions(
+    store: ReadStore, n: int = CLOZE_QUESTIONS, seed: int = 0
+) -> list[dict[str, str]]:
     """`n` questions, each from a random lead sentence of a random article."""
     rng = random.Random(seed)
     ids = store.article_ids()
@@ -85,7 +87,7 @@ def cloze_questions(store: Any, n: int = CLOZE_QUESTIONS, seed: int = 0) -> list
         sentences = store.sentences(article_id, 0, LEAD_SENTENCES - 1)
         if art is None or not sentences:
             continue
-        _, _, span = rng.choice(sentences)
+        span = rng.choice(sentences)
         sentence = art.text[span.start : span.end]
         if not is_quotable(sentence) or not 60 <= len(sentence) <= 300:
             continue

@@ -12,7 +12,8 @@ from conftest import CountingEmbedder
 import askbrief.evaluate as ev
 from askbrief.cli import cli
 from askbrief.errors import AskbriefError
-from askbrief.evaluate import EvalReport, QuestionRecord, evaluate, is_hit, score_records
+from askbrief.eval_data import QuestionRecord, is_hit, score_records
+from askbrief.evaluate import EvalReport, evaluate
 
 ARTICLES = [
     {
@@ -175,9 +176,19 @@ def test_abstention_off_answers_every_question_with_the_same_quotes(
     report: EvalReport, workdir: Path, embedder: CountingEmbedder
 ) -> None:
     """benchmarks/quality.py's second askbrief row: min_confidence=-1 answers everything."""
+    calls: list[tuple[str, int, int]] = []
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(workdir)
-        off = evaluate("tiny", embedder=embedder, diagnostics=False, min_confidence=-1.0)
+        off = evaluate(
+            "tiny",
+            embedder=embedder,
+            diagnostics=False,
+            min_confidence=-1.0,
+            progress=lambda stage, done, total: calls.append((stage, done, total)),
+        )
+    # progress is reported, never drawn: one call per question asked, after a first (0, n)
+    n = len(QUESTIONS)
+    assert [c for c in calls if c[0] == "asking"] == [("asking", k, n) for k in range(n + 1)]
     assert off.threshold == -1.0
     assert off.scores.refused == 0 and all(r.answered for r in off.records)
     shipped = records_by_id(report)

@@ -12,7 +12,14 @@ from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 from askbrief import Index, Settings, build_index
 from askbrief.answer import select
 from askbrief.errors import AskbriefError
-from askbrief.ranking import READER_FEATURES, load_weights, reader_probabilities
+from askbrief.ranking import (
+    QUESTION_FEATURES,
+    READER_FEATURES,
+    SENTENCE_FEATURES,
+    FeatureSet,
+    load_weights,
+    reader_probabilities,
+)
 from askbrief.records import REASONS
 
 
@@ -72,7 +79,7 @@ def test_widened_quotes_carry_on_into_the_next_sentence(index: Index, question: 
         if q.end != c.end:
             grew = True
             nxt = index.store.sentences(q.article_id, c.idx + 1, c.idx + 1)
-            assert nxt and nxt[0][2].end == q.end
+            assert nxt and nxt[0].end == q.end
     spans = sorted((q.article_id, q.start, q.end) for q in answer.quotes)
     assert all(a[0] != b[0] or a[2] <= b[1] for a, b in pairwise(spans))
     # These answers are short, so there is room: at least one quote grew, within budget.
@@ -180,7 +187,7 @@ def test_candidates_follow_the_order_model_and_refusals_the_evidence_model(
     (what the reader reads), the answer model reads scores of `sentence`."""
     import numpy as np
 
-    from askbrief.ranking import RECENCY, order_scores, sentence_scores
+    from askbrief.ranking import order_scores, sentence_scores
 
     weights = load_weights()
     assert not np.allclose(weights.order, weights.sentence)
@@ -188,10 +195,57 @@ def test_candidates_follow_the_order_model_and_refusals_the_evidence_model(
     feats = scored.sentence_features
     got = np.array([c.score for c in scored.candidates])
     assert np.allclose(got, order_scores(feats, weights))
-    evidence = sentence_scores(feats, weights) - weights.sentence[RECENCY] * feats[:, RECENCY]
-    assert scored.question_features[0] == pytest.approx(evidence.max())
+    col = SENTENCE_FEATURES.col
+    evidence = sentence_scores(feats, weights) - col(weights.sentence[:-1], "recency") * col(
+        feats, "recency"
+    )
+    top_score = QUESTION_FEATURES.col(scored.question_features, "top_score")
+    assert top_score == pytest.approx(evidence.max())
     best = max(scored.candidates, key=lambda c: c.score)
     assert "Okafor" in best.text
+
+
+def test_feature_rows_are_built_and_read_by_name() -> None:
+    """A row names every declared signal and no other; columns are read by name."""
+    import numpy as np
+
+    names = FeatureSet("a", "b", "c")
+    assert names.row(c=3.0, a=1.0, b=2.0) == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match=r"missing \['c'\]"):
+        names.row(a=1.0, b=2.0)
+    with pytest.raises(ValueError, match=r"unknown \['d'\]"):
+        names.row(a=1.0, b=2.0, c=3.0, d=4.0)
+    m = names.matrix([names.row(a=1, b=2, c=3), names.row(a=4, b=5, c=6)])
+    assert m.shape == (2, 3) and m.dtype == np.float64
+    assert list(names.col(m, "b")) == [2.0, 5.0]
+    assert names.col(m[1], "c") == 6.0
+    with pytest.raises(ValueError, match="columns"):
+        names.col(np.zeros((2, 4)), "a")
+    with pytest.raises(ValueError, match="distinct"):
+        FeatureSet("a", "a")
+    empty = names.matrix([])
+    assert empty.shape == (0, 3)
+
+
+def test_each_signal_sits_where_its_name_says(index: Index) -> None:
+    """Index.score's feature rows, read back by name, hold what each name means."""
+    import numpy as np
+
+    scored = index.score("How many panels does the floating solar farm have?")
+    feats, cands = scored.sentence_features, scored.candidates
+    assert feats.shape == (len(cands), len(SENTENCE_FEATURES))
+    col = SENTENCE_FEATURES.col
+    assert np.allclose(col(feats, "length"), [np.log1p(len(c.text)) for c in cands])
+    assert np.allclose(col(feats, "lead"), [1 / (1 + c.idx) for c in cands])
+    best_cover = (col(feats, "lex_own") + col(feats, "lex_near")).max()
+    q = scored.question_features
+    assert q.shape == (len(QUESTION_FEATURES),)
+    assert QUESTION_FEATURES.col(q, "best_cover") == pytest.approx(best_cover)
+    reader = scored.reader_features
+    rank = READER_FEATURES.col(reader, "rank")
+    assert list(rank) == [1 / (1 + r) for r in range(len(scored.read_positions))]
+    order = np.array([c.score for c in cands])[list(scored.read_positions)]
+    assert np.allclose(READER_FEATURES.col(reader, "order"), order)
 
 
 QUESTIONS = [

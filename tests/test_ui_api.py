@@ -1,9 +1,9 @@
 """The web UI's programmatic side: /ask over HTTP with gradio_client on a real index, no
-outside network, the `python app.py` entry point, safe uploads, and escaping."""
+outside network, the `python app.py` entry point, rejected questions that leave no
+traceback on the console, and safe uploads. (The HTML itself: test_ui_render.py.)"""
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import json
 import os
@@ -13,28 +13,22 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, SEED_FILE, CountingEmbedder
-from ui_fixtures import LiveApp, free_port, seeded_settings, serve
+from ui_fixtures import LiveApp, app_py, free_port, seeded_settings, serve
 
-from askbrief import Article
+from askbrief.index import MAX_QUESTION_CHARS
 from askbrief.records import REASONS
-from askbrief.ui import (
+from askbrief.ui import Backend, make_add_articles, make_app, make_respond, parse_args
+from askbrief.ui_uploads import (
     MAX_UPLOAD_BYTES,
     UPDATE_THREAD,
-    Backend,
     UploadRejected,
-    esc,
-    make_add_articles,
-    make_app,
-    make_respond,
-    parse_args,
-    render_answer,
-    render_source,
     safe_name,
     save_upload,
 )
@@ -179,6 +173,112 @@ def test_no_outside_network_from_startup_to_first_answer(api: Any) -> None:
     assert outside == []
 
 
+# ---------------------------------------------------------------- rejected questions
+
+
+@pytest.fixture(scope="module")
+def app_console(
+    tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder
+) -> Iterator[tuple[str, Path]]:
+    """`python app.py` over a fresh seed index, in a child process; yields its URL and the
+    file holding everything it printed (stdout and stderr)."""
+    root = tmp_path_factory.mktemp("console")
+    settings = seeded_settings(root, embedder)
+    log = root / "console.log"
+    with app_py(settings, log) as url:
+        yield url, log
+
+
+TOO_LONG = "x" * (MAX_QUESTION_CHARS + 1)
+REJECTED_OVER_API = [
+    ("/ask", ("   ",), "the question is empty"),
+    ("/ask", (TOO_LONG,), "characters long"),
+    ("/ask", (None,), "question is None (NoneType), not text"),
+    ("/ask", (42,), "question is 42 (int), not text"),
+    ("/ask_followup", ("\x00 \x01", ["What did Lavrov say?"]), "the question is empty"),
+    ("/ask_followup", (TOO_LONG, []), "characters long"),
+    ("/ask_followup", (None, []), "question is None (NoneType), not text"),
+    ("/ask_followup", ("And France?", "Lavrov"), "history is 'Lavrov' (str), not a list"),
+]
+
+
+def test_rejected_questions_print_no_traceback_on_the_console(app_console: Any) -> None:
+    """Through the API and the chat, a rejected question is a one-line error for whoever
+    asked and leaves the server's console clean."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    url, log = app_console
+    client = Client(url, verbose=False)
+    for api_name, args, message in REJECTED_OVER_API:
+        with pytest.raises(AppError, match=re.escape(message)):
+            client.predict(*args, api_name=api_name)
+    # Too few values, which gradio_client never sends, but a plain HTTP caller can.
+    assert call_over_http(url, "ask", []) == ("error", "/ask takes 1 value; got 0")
+    assert call_over_http(url, "ask_followup", ["Why?"]) == (
+        "error",
+        "/ask_followup takes 2 values; got 1",
+    )
+    for question, message in [(TOO_LONG, "characters long"), ("\x00 \x01", "question is empty")]:
+        chat = ask_in_chat(url, question)
+        assert chat[-1]["role"] == "assistant", chat
+        assert 'class="ab-error ab-turn-0"' in chat[-1]["content"]
+        assert message in chat[-1]["content"]
+    assert client.predict("What did Lavrov say about France?", api_name="/ask")["answered"]
+    console = log.read_text(encoding="utf-8")
+    assert "serving" in console and "Traceback" not in console, console
+
+
+def call_over_http(url: str, api_name: str, data: list[Any]) -> tuple[str, Any]:
+    """One call of a public endpoint with Gradio's plain HTTP API: (event, its message)."""
+    body = json.dumps({"data": data}).encode()
+    request = urllib.request.Request(
+        f"{url}gradio_api/call/{api_name}", body, {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        event_id = json.load(resp)["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api_name}/{event_id}", timeout=60) as r:
+        lines = r.read().decode().splitlines()
+    event = next(line.removeprefix("event: ") for line in lines if line.startswith("event: "))
+    payload = json.loads(
+        next(line.removeprefix("data: ") for line in lines if line.startswith("data: "))
+    )
+    return event, payload.get("error") if isinstance(payload, dict) else payload
+
+
+def ask_in_chat(url: str, question: str) -> list[dict[str, Any]]:
+    """Ask in a new chat as the page does (the question box's submit event, through the
+    queue); returns the chat's messages once the answer is in."""
+    with urllib.request.urlopen(f"{url}config", timeout=30) as resp:
+        config = json.load(resp)
+    box = next(
+        c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "ab-question"
+    )
+    event = next(d for d in config["dependencies"] if [box, "submit"] in d["targets"])
+    session = uuid.uuid4().hex
+    body = {"data": [question, None], "fn_index": event["id"], "trigger_id": box}
+    request = urllib.request.Request(
+        f"{url}gradio_api/queue/join",
+        json.dumps(body | {"session_hash": session, "event_data": None}).encode(),
+        {"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+    with urllib.request.urlopen(
+        f"{url}gradio_api/queue/data?session_hash={session}", timeout=60
+    ) as r:
+        for raw in r:
+            line = raw.decode().strip()
+            message = json.loads(line.removeprefix("data:")) if line.startswith("data:") else {}
+            if message.get("msg") == "process_completed":
+                assert message["success"], message
+                chat = message["output"]["data"][0]
+                return [
+                    {"role": m["role"], "content": "".join(c.get("text", "") for c in m["content"])}
+                    for m in chat
+                ]
+    raise AssertionError("the chat never answered")
+
+
 # ---------------------------------------------------------------- asking during an update
 
 
@@ -242,6 +342,7 @@ def test_questions_are_answered_from_the_old_index_during_an_upload(
     logs = [out[0] for out in outputs]
     assert "saved lighthouse.txt" in logs[0]
     assert any("Updating the index" in log and "<progress" in log for log in logs)
+    assert any(re.search(r"embedding \d+/\d+ passages?\b", log) for log in logs)
     assert "Index updated:</b> added 1, updated 0, removed 0, unchanged 1" in logs[-1]
     assert ">2</b> articles" in outputs[-1][1]
 
@@ -458,75 +559,3 @@ def test_save_upload_rejects_files_over_the_size_limit(tmp_path: Path) -> None:
     with pytest.raises(UploadRejected, match="MB limit"):
         save_upload(src, "big.txt", tmp_path / "articles")
     assert not (tmp_path / "articles" / "big.txt").exists()
-
-
-# ---------------------------------------------------------------- escaping
-
-
-HOSTILE = 'Hostile <script>alert(1)</script> & "quotes"'
-
-
-def test_answers_escape_quotes_and_titles() -> None:
-    answer = {
-        "answered": True,
-        "quotes": [{"n": 1, "text": HOSTILE + " <img src=x onerror=alert(2)>"}],
-        "sources": [
-            {
-                "n": 1,
-                "quotes": [1],
-                "title": "<b>Title</b>",
-                "published": "<i>2024</i>",
-                "source": None,
-            }
-        ],
-    }
-    out = render_answer(0, answer)
-    assert "<script" not in out and "<img" not in out and "<b>Title" not in out
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;b&gt;Title" in out
-    assert "&lt;i&gt;2024" in out
-    assert '<div class="ab-count">1 quote from 1 article</div>' in out
-
-
-def test_refusal_shows_why_and_escapes_the_folded_closest_passage() -> None:
-    refused = {
-        "answered": False,
-        "message": "The articles don't answer this.",
-        "why": REASONS["nothing-close"],
-        "quotes": [],
-        "sources": [],
-        "closest": {"text": HOSTILE, "title": "<b>T</b>", "start": 3, "end": 9},
-    }
-    out = render_answer(2, refused)
-    assert 'class="ab-none ab-turn-2"' in out and esc(REASONS["nothing-close"]) in out
-    assert "<script" not in out and "<b>T" not in out and "&lt;b&gt;T" in out
-    assert re.search(r'<details class="ab-closest"><summary>Closest passage — not an answer', out)
-    assert "<details open" not in out and "ab-cite" not in out  # folded, and no citation
-    assert "[3, 9)" in out
-    bare = render_answer(0, refused | {"why": "", "closest": None})
-    assert "<details" not in bare and "Try other words" in bare
-    two = render_answer(
-        0, {"answered": True, "quotes": [], "sources": [], "n_quotes": 3, "n_articles": 2}
-    )
-    assert "3 quotes from 2 articles" in two
-
-
-def test_source_panel_escapes_and_marks_the_exact_span() -> None:
-    text = "A <b>headline</b>\nSomeone said <script>x()</script> & more. Then a second line."
-    start = text.index("Someone")
-    end = text.index(" Then")
-    article = Article(
-        id="a.txt",
-        title="<script>t()</script>",
-        text=text,
-        source_path="/x/a.txt",
-        format="txt",
-        url="javascript:alert(1)",
-        source="<em>Wire</em>",
-    )
-    out = render_source(article, [{"n": 2, "start": start, "end": end}], current=2)
-    assert "<script" not in out and "<b>" not in out and "<em>" not in out
-    assert "javascript:" not in out  # only http(s) URLs become links; others are dropped
-    marked = re.findall(r'<mark class="ab-current" data-n="2">(.*?)</mark>', out, re.S)
-    assert [html.unescape(m) for m in marked] == [text[start:end]]
-    body = re.sub(r'<sup class="ab-mark-n">\[\d+\]</sup>', "", out.split('class="ab-text">')[1])
-    assert html.unescape(re.sub(r"</?mark[^>]*>", "", body)).startswith(text)

@@ -1,7 +1,6 @@
-"""Score askbrief on a question set, by the rules of the eval data's README.
+"""Score askbrief on a question set, by the rules of the eval data's README; the report.
 
-The dataset folder holds `articles.jsonl` and `questions.jsonl` (id, question, answer, type;
-`answer: null` means the articles do not answer it). Answering reads nothing but each
+The dataset and the scoring rules are eval_data.py's. Answering reads nothing but each
 question's text and goes through `Index.ask`, exactly as `askbrief query` does; gold answers
 are read only afterwards, when scoring.
 
@@ -19,282 +18,36 @@ are stale.
 from __future__ import annotations
 
 import json
-import statistics
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .build import build_index
 from .config import Settings
 from .embedding import Embedder
 from .errors import AskbriefError, IndexMismatchError
+from .eval_data import (
+    TYPES,
+    Question,
+    QuestionRecord,
+    Scores,
+    is_hit,
+    link_articles,
+    load_questions,
+    median,
+    percentile,
+    score_records,
+    share,
+)
 from .index import Index, clean_question
-from .indexing import build_index
+from .location import parse_store
 from .records import Answer, BuildReport, Quote
-from .stores import parse_store
 
 RECALL_KS = (1, 5, 10, 20, 50)
 POOL_QUOTES = 50  # quotes asked for with abstention off: shows where the answer ranks
-TYPES = ("answer-in-corpus", "unanswerable", "off-period")
-OFF_PERIOD = "off-period"
-
-
-# --- scoring rule ------------------------------------------------------------------------
-
-# askbrief.text.normalize maps only the five common curly quotes and dashes; the README's
-# rule names curly quotes and dashes in general, so every Unicode dash (category Pd) counts.
-_QUOTES = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u02bc": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u201f": '"',
-    "\u2212": "-",
-}
-
-
-def normalize(text: str) -> str:
-    """NFKC, straight quotes and hyphens for curly quotes and dashes, lower case, one space."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(_QUOTES.get(ch, "-" if unicodedata.category(ch) == "Pd" else ch) for ch in text)
-    return " ".join(text.lower().split())
-
-
-def is_hit(answer: str, quotes: Sequence[str]) -> bool:
-    """The README's answer recall: the gold answer occurs inside one of the quotes."""
-    gold = normalize(answer)
-    return bool(gold) and any(gold in normalize(q) for q in quotes)
-
-
-# --- data --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    question: str
-    answer: str | None
-    type: str
-
-    @property
-    def answerable(self) -> bool:
-        return self.answer is not None
-
-
-def load_questions(path: Path, limit: int | None = None) -> list[Question]:
-    """The first `limit` questions of a questions.jsonl file."""
-    if not path.is_file():
-        raise AskbriefError(f"{path}: no such file; a dataset folder needs questions.jsonl")
-    out: list[Question] = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-            answer = rec.get("answer")
-            kind = rec.get("type") or ("unanswerable" if answer is None else "answer-in-corpus")
-            out.append(Question(str(rec["id"]), str(rec["question"]), answer, kind))
-        except (ValueError, KeyError, TypeError) as err:
-            raise AskbriefError(f"{path}:{lineno}: not a question record ({err})") from None
-    return out[:limit] if limit is not None else out
-
-
-def link_articles(articles_file: Path, folder: Path) -> Path:
-    """A folder holding only a symlink to the dataset's articles.jsonl: build_index reads
-    folders recursively, and the dataset folder also holds questions.jsonl. The folder path
-    is kept as given: article paths are part of the index's change detection."""
-    if not articles_file.is_file():
-        raise AskbriefError(f"{articles_file}: no such file; a dataset folder needs articles.jsonl")
-    folder.mkdir(parents=True, exist_ok=True)
-    link = folder / "articles.jsonl"
-    foreign = [p for p in folder.iterdir() if p.name not in (link.name,) and p.name[0] != "."]
-    if foreign or (link.exists() and not link.is_symlink()):
-        raise AskbriefError(
-            f"{folder}: holds other files, but evaluation indexes everything there; "
-            "choose an --index folder whose sibling 'articles' is free or evaluation's own"
-        )
-    target = articles_file.resolve()
-    if link.is_symlink() and link.resolve() == target:
-        return folder
-    if link.is_symlink():
-        link.unlink()
-    link.symlink_to(target)
-    return folder
-
-
-# --- per-question records ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuestionRecord:
-    """What a system did with one question, scored. The fields from `hit_without_abstention`
-    on come from the unthresholded ask and the retrieval stage (askbrief only), for offline
-    threshold sweeps and for seeing where answers are lost."""
-
-    id: str
-    type: str
-    answerable: bool
-    answered: bool
-    hit: bool | None  # None for questions without an answer
-    confidence: float
-    n_quotes: int
-    chars: int
-    seconds: float = 0.0
-    first_hit: bool | None = None  # the gold answer is in quote [1], the one read first
-    quote_hits: int = 0  # quotes shown that hold the gold answer
-    n_articles: int = 0  # distinct articles quoted
-    error: str | None = None
-    hit_without_abstention: bool | None = None  # the top quotes had nothing been refused
-    retrieval_rank: int | None = None  # 1-based rank of the first passage holding the answer
-    pool_rank: int | None = None  # 1-based rank of the first unthresholded quote holding it
-    # the unthresholded pool of quotes (up to POOL_QUOTES, not widened: a pool that long has
-    # no room), best first: the quote's score, its length, whether it holds the gold answer.
-    # At threshold t the answer would be refused if confidence < t, else answer with
-    # hit_without_abstention.
-    sweep_scores: tuple[float, ...] = ()
-    sweep_chars: tuple[int, ...] = ()
-    sweep_hits: tuple[bool, ...] = ()
-    # the answer's citations, (article id, start, end): to compare two stores or two runs
-    cited: tuple[tuple[str, int, int], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["confidence"] = round(self.confidence, 4)
-        d["seconds"] = round(self.seconds, 4)
-        for key in ("sweep_scores", "sweep_chars", "sweep_hits"):
-            d[key] = list(d[key])
-        d["cited"] = [list(c) for c in self.cited]
-        return d
-
-
-# --- aggregate scores ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scores:
-    """The README's headline numbers; shared by `askbrief eval` and benchmarks/quality.py."""
-
-    questions: int
-    answerable: int
-    hits: int
-    first_hits: int  # answerable questions whose first quote holds the answer
-    quote_hits: int  # quotes holding the answer, over answered answerable questions
-    answerable_quotes: int  # all quotes shown for answered answerable questions
-    answerable_refused: int
-    null_questions: int
-    null_refused: int
-    refused: int  # all refusals, right or wrong
-    off_period: int
-    off_period_refused: int
-    unanswerable: int
-    unanswerable_refused: int
-    answered: int
-    mean_quotes: float
-    median_quotes: float
-    mean_chars: float
-    median_chars: float
-    mean_articles: float = 0.0
-    median_articles: float = 0.0
-
-    @property
-    def answer_recall(self) -> float:
-        return _div(self.hits, self.answerable)
-
-    @property
-    def answer_first(self) -> float:
-        """Share of answerable questions whose first quote holds the answer."""
-        return _div(self.first_hits, self.answerable)
-
-    @property
-    def quote_precision(self) -> float:
-        """Of the quotes shown for answered answerable questions, the share holding it."""
-        return _div(self.quote_hits, self.answerable_quotes)
-
-    @property
-    def abstention_precision(self) -> float:
-        """Of all refusals, the share that were right (the question had no answer)."""
-        return _div(self.null_refused, self.refused)
-
-    @property
-    def abstention_recall(self) -> float:
-        return _div(self.null_refused, self.null_questions)
-
-    @property
-    def off_period_precision(self) -> float:
-        """Abstention precision on off-period and answerable questions only."""
-        return _div(self.off_period_refused, self.off_period_refused + self.answerable_refused)
-
-    @property
-    def off_period_recall(self) -> float:
-        return _div(self.off_period_refused, self.off_period)
-
-
-def score_records(records: Sequence[QuestionRecord]) -> Scores:
-    answerable = [r for r in records if r.answerable]
-    null = [r for r in records if not r.answerable]
-    off = [r for r in null if r.type == OFF_PERIOD]
-    unans = [r for r in null if r.type != OFF_PERIOD]
-    answered = [r for r in records if r.answered]
-    quotes = [r.n_quotes for r in answered]
-    chars = [r.chars for r in answered]
-    articles = [r.n_articles for r in answered]
-    return Scores(
-        questions=len(records),
-        answerable=len(answerable),
-        hits=sum(bool(r.hit) for r in answerable),
-        first_hits=sum(bool(r.first_hit) for r in answerable),
-        quote_hits=sum(r.quote_hits for r in answerable if r.answered),
-        answerable_quotes=sum(r.n_quotes for r in answerable if r.answered),
-        answerable_refused=_refused(answerable),
-        null_questions=len(null),
-        null_refused=_refused(null),
-        refused=_refused(records),
-        off_period=len(off),
-        off_period_refused=_refused(off),
-        unanswerable=len(unans),
-        unanswerable_refused=_refused(unans),
-        answered=len(answered),
-        mean_quotes=_mean(quotes),
-        median_quotes=_median(quotes),
-        mean_chars=_mean(chars),
-        median_chars=_median(chars),
-        mean_articles=_mean(articles),
-        median_articles=_median(articles),
-    )
-
-
-def _refused(records: Sequence[QuestionRecord]) -> int:
-    return sum(not r.answered for r in records)
-
-
-def _div(a: float, b: float) -> float:
-    return a / b if b else 0.0
-
-
-def _mean(xs: Sequence[float]) -> float:
-    return statistics.fmean(xs) if xs else 0.0
-
-
-def _median(xs: Sequence[float]) -> float:
-    return float(statistics.median(xs)) if xs else 0.0
-
-
-def percentile(xs: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile, q in [0, 100]; 0 for no data."""
-    if not xs:
-        return 0.0
-    s = sorted(xs)
-    pos = (len(s) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -443,7 +196,7 @@ class EvalReport:
     def _build_text(self) -> str:
         if self.cached:
             return "cached"
-        rate = _div(self.passages_embedded, self.build_seconds)
+        rate = share(self.passages_embedded, self.build_seconds)
         return (
             f"built in {self.build_seconds:.1f} s, {self.passages_embedded} passages "
             f"embedded, {rate:.1f} passages/s"
@@ -455,7 +208,7 @@ def _opt(x: float | None) -> str:
 
 
 def _frac(a: int, b: int) -> str:
-    return f"{a}/{b} = {_div(a, b):.3f}"
+    return f"{a}/{b} = {share(a, b):.3f}"
 
 
 def write_dump(report: EvalReport, path: Path) -> None:
@@ -487,7 +240,7 @@ def evaluate(
     *,
     limit: int | None = None,
     embedder: Embedder | None = None,
-    show_progress: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
     ks: Sequence[int] = RECALL_KS,
     diagnostics: bool = True,
     min_confidence: float | None = None,
@@ -499,7 +252,8 @@ def evaluate(
     index (for a server: beside the default), in its sibling folder `articles`.
     `diagnostics=False` skips the unthresholded ask and the retrieval-stage search, which
     roughly halves the time when only the headline scores are wanted. `min_confidence`
-    overrides the fitted abstention threshold (-1: answer every question).
+    overrides the fitted abstention threshold (-1: answer every question). `progress` is
+    called as progress(stage, done, total): the build's stages, then "asking" per question.
     """
     dataset = Path(dataset_dir)
     questions = load_questions(dataset / "questions.jsonl", limit)
@@ -512,15 +266,15 @@ def evaluate(
     sweep_settings = Settings.load(articles_dir=articles, store=store, min_confidence=-1.0)
     embedder = embedder or Embedder()
     try:
-        build = build_index(settings, embedder, show_progress=show_progress)
+        build = build_index(settings, embedder, progress=progress)
     except IndexMismatchError:
         # The cache is ours: one from an older askbrief (another format or model) is rebuilt.
-        build = build_index(settings, embedder, full=True, show_progress=show_progress)
+        build = build_index(settings, embedder, full=True, progress=progress)
     idx, sweep = Index(settings, embedder), Index(sweep_settings, embedder)
     try:
         embedder.embed(["warm up"])  # the model loads outside the timed asks
         depth = max(ks) if diagnostics else 0
-        asked = _ask_all(idx, sweep, [q.question for q in questions], depth, show_progress)
+        asked = _ask_all(idx, sweep, [q.question for q in questions], depth, progress)
         records = [_score_one(q, a, idx) for q, a in zip(questions, asked, strict=True)]
         return _report(dataset, settings, build, records, asked, idx, ks if diagnostics else ())
     finally:
@@ -529,14 +283,19 @@ def evaluate(
 
 
 def _ask_all(
-    idx: Index, sweep: Index, texts: Sequence[str], depth: int, show_progress: bool
+    idx: Index,
+    sweep: Index,
+    texts: Sequence[str],
+    depth: int,
+    progress: Callable[[str, int, int], None] | None,
 ) -> list[_Asked]:
-    bar = _progress(len(texts), show_progress)
-    out = []
+    out: list[_Asked] = []
+    if progress is not None:
+        progress("asking", 0, len(texts))
     for text in texts:
         out.append(_ask_one(idx, sweep, text, depth))
-        bar(1)
-    bar(0)
+        if progress is not None:
+            progress("asking", len(out), len(texts))
     return out
 
 
@@ -564,18 +323,6 @@ def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
         if int(p) in rows
     )
     return _Asked(answer, seconds, None, unthresholded, pool, retrieved)
-
-
-def _progress(total: int, show: bool) -> Callable[[int], None]:
-    """tqdm on stderr, or nothing; call with 0 to close."""
-    if not show:
-        return lambda n: None
-    import sys
-
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, unit="question", desc="asking", file=sys.stderr)
-    return lambda n: bar.update(n) if n else bar.close()
 
 
 def _score_one(q: Question, a: _Asked, idx: Index) -> QuestionRecord:
@@ -674,10 +421,10 @@ def _report(
         hits_without_abstention=sum(bool(r.hit_without_abstention) for r in answerable),
         pool_hits=sum(r.pool_rank is not None for r in answerable),
         passage_recall={
-            k: _div(sum(x is not None and x <= k for x in ranks), len(ranks)) for k in sorted(ks)
+            k: share(sum(x is not None and x <= k for x in ranks), len(ranks)) for k in sorted(ks)
         },
-        mrr=_div(sum(1 / x for x in ranks if x is not None), len(ranks)),
-        latency_median=_median([a.seconds for a in asked]),
+        mrr=share(sum(1 / x for x in ranks if x is not None), len(ranks)),
+        latency_median=median([a.seconds for a in asked]),
         latency_p95=percentile([a.seconds for a in asked], 95),
         build_seconds=build.seconds,
         passages_embedded=build.passages_embedded,

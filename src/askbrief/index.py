@@ -22,7 +22,6 @@ from .errors import AskbriefError
 from .ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
-    RECENCY,
     SENTENCE_FEATURES,
     SPREAD_TOP,
     Weights,
@@ -39,8 +38,7 @@ from .ranking import (
     sentence_scores,
 )
 from .records import Answer, Article, Quote
-from .store import Store
-from .stores import open_store
+from .stores import ReadStore, open_store
 from .text import depends_on_context, term_set, terms
 
 MAX_QUESTION_CHARS = 2000
@@ -82,7 +80,7 @@ class Index:
         self._alone_lock = threading.Lock()
 
     @property
-    def store(self) -> Store:
+    def store(self) -> ReadStore:
         with self._lock:
             if self._store.stale():
                 # a broken new version: keep answering from the one we have
@@ -140,7 +138,7 @@ class Index:
         return self.quote(question, scored, max_quotes, store)
 
     def quote(
-        self, question: str, scored: Scored, max_quotes: int, store: Store | None = None
+        self, question: str, scored: Scored, max_quotes: int, store: ReadStore | None = None
     ) -> Answer:
         """The answer `ask` gives once it has decided to answer: the reader's best quotes, as
         many as the evidence supports up to `max_quotes`, near-duplicates dropped, widened
@@ -151,7 +149,7 @@ class Index:
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
         return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
 
-    def refuse(self, question: str, scored: Scored, store: Store | None = None) -> Answer:
+    def refuse(self, question: str, scored: Scored, store: ReadStore | None = None) -> Answer:
         """A refusal that says why, with the nearest sentence as "closest, not an answer"."""
         store = store or self.store
         closest = None
@@ -181,7 +179,7 @@ class Index:
             closest=closest,
         )
 
-    def threshold(self, store: Store | None = None) -> float:
+    def threshold(self, store: ReadStore | None = None) -> float:
         """Answer at this confidence or above: the settings' min_confidence, else the fitted
         threshold of the answer model this collection uses (dated or not)."""
         if self.settings.min_confidence is not None:
@@ -195,7 +193,7 @@ class Index:
         *,
         history: Sequence[str] = (),
         top_k: int | None = None,
-        store: Store | None = None,
+        store: ReadStore | None = None,
     ) -> Scored:
         """Retrieve candidates three ways and score them; no abstention decision yet."""
         store = store or self.store
@@ -237,23 +235,24 @@ class Index:
             near = term_set(c.context)
             own_cov = coverage(idf, own)
             rows.append(
-                [
-                    float(d),
-                    c.passage,
-                    kscore.get(c.sid, 0.0) / kmax,
-                    rrf(drank.get(c.sid)) + rrf(krank.get(c.sid)) + rrf(c.passage_rank),
-                    own_cov,
-                    coverage(idf, own | near) - own_cov,
-                    pool.article_score.get(c.article_id, 0.0),
-                    article_cover[c.article_id],
-                    1.0 / (1.0 + c.idx),
-                    novelty(full_q, c.text),
-                    float(bool(kinds) and pool.holds_answer(c, kinds, asked)),
-                    float(np.log1p(len(c.text))),
-                    fresh[c.article_id],
-                ]
+                SENTENCE_FEATURES.row(
+                    dense=float(d),
+                    passage=c.passage,
+                    keyword=kscore.get(c.sid, 0.0) / kmax,
+                    fused=rrf(drank.get(c.sid)) + rrf(krank.get(c.sid)) + rrf(c.passage_rank),
+                    lex_own=own_cov,
+                    lex_near=coverage(idf, own | near) - own_cov,
+                    article=pool.article_score.get(c.article_id, 0.0),
+                    article_cover=article_cover[c.article_id],
+                    lead=1.0 / (1.0 + c.idx),
+                    novel=novelty(full_q, c.text),
+                    type_match=float(bool(kinds) and pool.holds_answer(c, kinds, asked)),
+                    length=float(np.log1p(len(c.text))),
+                    recency=fresh[c.article_id],
+                )
             )
-        feats = np.array(rows, dtype=np.float64)
+        feats = SENTENCE_FEATURES.matrix(rows)
+        col = SENTENCE_FEATURES.col  # a sentence signal of every candidate, by name
         scores = sentence_scores(feats, weights)
         order = order_scores(feats, weights)
         ranked = [
@@ -277,22 +276,22 @@ class Index:
         total_idf = sum(idf.values()) or 1.0
         # How well the articles answer, apart from how new they are: the best sentence on
         # evidence alone, and then separately how new its article is.
-        evidence = scores - weights.sentence[RECENCY] * feats[:, RECENCY]
+        evidence = scores - col(weights.sentence[:-1], "recency") * col(feats, "recency")
         best = int(np.argmax(evidence))
         top_passage = float(pscores[0]) if len(pscores) else 0.0
         qfeats = np.array(
-            [
-                float(evidence[best]),
-                top_passage,
-                float((feats[:, 4] + feats[:, 5]).max()),
-                sum(w for t, w in idf.items() if dfs[t] == 0) / total_idf,
-                _name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
-                _agreement(pool, dsids, ksids),
-                top_passage * fresh[cands[best].article_id],
-                spread(cands, scores),
-                float(probs.max()),
-                float(rfeats[:, READER_FEATURES.index("alone")].max()),
-            ]
+            QUESTION_FEATURES.row(
+                top_score=float(evidence[best]),
+                top_passage=top_passage,
+                best_cover=float((col(feats, "lex_own") + col(feats, "lex_near")).max()),
+                unknown=sum(w for t, w in idf.items() if dfs[t] == 0) / total_idf,
+                name_cover=_name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
+                agreement=_agreement(pool, dsids, ksids),
+                fresh_match=top_passage * fresh[cands[best].article_id],
+                spread=spread(cands, scores),
+                reader_top=float(probs.max()),
+                alone_top=float(READER_FEATURES.col(rfeats, "alone").max()),
+            )
         )
         model, _ = weights.answer_model(dated=now is not None)
         # nothing close enough to answer from: no model output can make up for that
@@ -301,7 +300,7 @@ class Index:
             top_passage if close else 0.0,
             fresh[cands[best].article_id] if now is not None else None,
             bool(kinds),
-            bool(rfeats[:, READER_FEATURES.index("type_match")].any()),
+            bool(READER_FEATURES.col(rfeats, "type_match").any()),
         )
         return Scored(
             ranked,
@@ -375,7 +374,7 @@ class _Cand:
 class _Pool:
     """Collects candidate sentences from passages and sentence hits, with their neighbours."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ReadStore) -> None:
         self.store = store
         self.loaded: dict[str, Article | None] = {}  # article id -> article, as read
         self.passage: dict[int, tuple[float, int]] = {}  # sid -> (best passage score, rank)
@@ -391,10 +390,10 @@ class _Pool:
             if row is None:
                 continue
             self._pid_article[int(pid)] = row.article_id
-            for sid, _, _ in self.store.sentences(row.article_id, row.first, row.last):
-                if sid not in self.passage or self.passage[sid][0] < score:
-                    self.passage[sid] = (float(score), rank)
-                self.sids.add(sid)
+            for s in self.store.sentences(row.article_id, row.first, row.last):
+                if s.sid not in self.passage or self.passage[s.sid][0] < score:
+                    self.passage[s.sid] = (float(score), rank)
+                self.sids.add(s.sid)
 
     def add_sentences(self, sids: list[int]) -> None:
         self.sids.update(sids)
@@ -413,14 +412,15 @@ class _Pool:
         rows = self.store.sentence_rows(sorted(self.sids))
         floor = min((s for s, _ in self.passage.values()), default=0.0)
         out = []
-        for sid, (article_id, idx, start, end) in rows.items():
+        for sid, row in rows.items():
+            article_id, idx, start, end = row.article_id, row.idx, row.start, row.end
             text = self.text(article_id)
             sentence = text[start:end]
             if not is_quotable(sentence):
                 continue
             near = self.store.sentences(article_id, idx - 1, idx + 1)
-            context = " ".join(text[s.start : s.end] for _, i, s in near if i != idx)
-            following = next(((s.start, s.end) for _, i, s in near if i == idx + 1), None)
+            context = " ".join(text[s.start : s.end] for s in near if s.idx != idx)
+            following = next(((s.start, s.end) for s in near if s.idx == idx + 1), None)
             score, rank = self.passage.get(sid, (floor, None))
             article = self.article(article_id)
             headline = idx == 0 and article is not None and is_headline(sentence, article.title)
@@ -488,7 +488,7 @@ def refusal_reason(
     return "weak-match"
 
 
-def _collection_now(store: Store) -> date | None:
+def _collection_now(store: ReadStore) -> date | None:
     """The newest article's date, recorded at build time; None for an undated collection."""
     return parse_date(str(store.manifest.get("newest_article") or ""))
 
@@ -502,7 +502,7 @@ def _name_cover(question: str, best: list[_Cand]) -> float:
     return len(wanted & found) / len(wanted)
 
 
-def _article_cover(store: Store, idf: dict[str, float], articles: set[str]) -> dict[str, float]:
+def _article_cover(store: ReadStore, idf: dict[str, float], articles: set[str]) -> dict[str, float]:
     """Idf-weighted share of the question's terms that occur anywhere in each article."""
     total = sum(idf.values()) or 1.0
     holding = store.articles_holding(list(idf), articles)
@@ -524,8 +524,8 @@ def spread(cands: Sequence[Any], scores: np.ndarray) -> float:
 
 def _agreement(pool: _Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:
     rows = pool.store.sentence_rows([int(s) for s in list(dsids[:10]) + list(ksids[:10])])
-    dense_articles = {rows[int(s)][0] for s in dsids[:10] if int(s) in rows}
-    key_articles = {rows[int(s)][0] for s in ksids[:10] if int(s) in rows}
+    dense_articles = {rows[int(s)].article_id for s in dsids[:10] if int(s) in rows}
+    key_articles = {rows[int(s)].article_id for s in ksids[:10] if int(s) in rows}
     if not dense_articles or not key_articles:
         return 0.0
     return len(dense_articles & key_articles) / len(dense_articles | key_articles)

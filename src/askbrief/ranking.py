@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,7 +20,42 @@ import numpy as np
 
 from .text import terms
 
-SENTENCE_FEATURES = (
+
+class FeatureSet(tuple[str, ...]):
+    """The names of one model's signals, in the order of its weights. Rows are built and
+    columns read by name through it, so adding a signal touches its name here and the one
+    place computing its value, and nothing positional."""
+
+    __slots__ = ()
+
+    def __new__(cls, *names: str) -> FeatureSet:
+        if len(set(names)) != len(names) or not all(n.isidentifier() for n in names):
+            raise ValueError(f"feature names must be distinct identifiers: {names}")
+        return super().__new__(cls, names)
+
+    def __getnewargs__(self) -> tuple[str, ...]:  # copies and pickles
+        return tuple(self)
+
+    def row(self, **values: float) -> list[float]:
+        """One row of values, in this set's order; every declared name, and only those."""
+        if len(values) != len(self) or not all(n in values for n in self):
+            missing = [n for n in self if n not in values]
+            unknown = [n for n in values if n not in self]
+            raise ValueError(f"feature row: missing {missing}, unknown {unknown}")
+        return [values[n] for n in self]
+
+    def matrix(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
+        """Rows made by `row` as an (n, len(self)) array."""
+        return np.array(rows, dtype=np.float64).reshape(len(rows), len(self))
+
+    def col(self, features: np.ndarray, name: str) -> np.ndarray:
+        """The named signal of each row of `features` (of a single row: its value)."""
+        if features.shape[-1] != len(self):
+            raise ValueError(f"{features.shape[-1]} columns, but {len(self)} features: {self}")
+        return features[..., self.index(name)]
+
+
+SENTENCE_FEATURES = FeatureSet(
     "dense",  # cosine of question and the sentence's contextual vector
     "passage",  # best cosine of question and a retrieved passage holding the sentence
     "keyword",  # BM25 score of the sentence, relative to the best in this query
@@ -34,8 +70,7 @@ SENTENCE_FEATURES = (
     "length",  # log of the sentence length in characters
     "recency",  # how new the sentence's article is within the collection (dates.py)
 )
-RECENCY = SENTENCE_FEATURES.index("recency")
-QUESTION_FEATURES = (
+QUESTION_FEATURES = FeatureSet(
     "top_score",  # best ranker score without its recency term: the evidence
     "top_passage",  # best passage cosine
     "best_cover",  # best idf-weighted coverage of the question by a sentence and neighbours
@@ -57,7 +92,7 @@ SPREAD_TOP = 10
 # the first position (benchmarks/fit_ranker.py). Its score is a calibrated probability that
 # the sentence holds the answer; quotes are chosen and ordered by it.
 READER_DEPTH = 12
-READER_FEATURES = (
+READER_FEATURES = FeatureSet(
     "order",  # the first-stage ranker's score (a logit)
     "order_gap",  # that score minus the best one's in this question
     "alone",  # cosine of question and the sentence embedded on its own, without its passage
@@ -69,11 +104,6 @@ READER_FEATURES = (
     "novel",  # share of its names and numbers the question lacks
     "recency",  # how new its article is: of two reports, the newer one leads
     "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
-)
-
-_ALONE, _ALONE_GAP = READER_FEATURES.index("alone"), READER_FEATURES.index("alone_gap")
-_TYPE_MATCH, _LEX_OWN, _NOVEL = (
-    SENTENCE_FEATURES.index(f) for f in ("type_match", "lex_own", "novel")
 )
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
@@ -108,7 +138,7 @@ class Weights:
         an embedding of every sentence read (about 40-130 ms a question on 2 cores)."""
         if self.reader is None:
             return False
-        return bool(np.any(self.reader[[_ALONE, _ALONE_GAP]] != 0))
+        return any(READER_FEATURES.col(self.reader[:-1], f) != 0 for f in ("alone", "alone_gap"))
 
     def answer_model(self, dated: bool) -> tuple[np.ndarray, float]:
         """(question weights, threshold) for a collection with or without article dates."""
@@ -201,23 +231,26 @@ def reader_features(
     cosines to the question when embedded on their own, `opening` whether each is its
     article's first sentence, `slot` how closely each fills the question's slot;
     `order` and `features` cover all candidates."""
+    type_match, lex_own, novel, fresh = (
+        SENTENCE_FEATURES.col(features, f) for f in ("type_match", "lex_own", "novel", "recency")
+    )
     rows = [
-        [
-            order[i],
-            order[i] - order[positions[0]],
-            float(a),
-            float(a - alone.max()),
-            1.0 / (1.0 + rank),
-            float(first),
-            features[i, _TYPE_MATCH],
-            features[i, _LEX_OWN],
-            features[i, _NOVEL],
-            features[i, RECENCY],
-            fit,
-        ]
+        READER_FEATURES.row(
+            order=order[i],
+            order_gap=order[i] - order[positions[0]],
+            alone=float(a),
+            alone_gap=float(a - alone.max()),
+            rank=1.0 / (1.0 + rank),
+            opening=float(first),
+            type_match=type_match[i],
+            lex_own=lex_own[i],
+            novel=novel[i],
+            recency=fresh[i],
+            slot=fit,
+        )
         for rank, (i, a, first, fit) in enumerate(zip(positions, alone, opening, slot, strict=True))
     ]
-    return np.array(rows, dtype=np.float64).reshape(len(positions), len(READER_FEATURES))
+    return READER_FEATURES.matrix(rows)
 
 
 def answer_probability(features: np.ndarray, weights: np.ndarray) -> float:

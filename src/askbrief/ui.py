@@ -1,22 +1,19 @@
-"""The askbrief web UI: a chat whose answers are verbatim, cited quotes, a source panel that
-shows each quote highlighted in its article, and uploads that update the index in place.
+"""The askbrief web UI, Gradio side: the page layout, its event handlers, the public /ask and
+/ask_followup endpoints, and start-up (`python app.py`, `askbrief ui`).
 
-`python app.py` serves it on http://127.0.0.1:7860. gradio is imported here and nowhere else,
-so the library and the CLI never pay for it. Everything the browser shows that comes from an
-article (text, titles, metadata) goes through html.escape: articles are untrusted input.
+What the page shows is rendered by ui_render (pure HTML, no gradio) and uploads are saved by
+ui_uploads; this module only wires them to Gradio. gradio is imported here and nowhere else,
+so the library and the CLI never pay for it.
 """
+
+from __future__ import annotations
 
 import argparse
 import contextlib
-import html
 import os
-import queue
-import re
 import socket
 import sys
-import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,24 +28,40 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from .articles import SUPPORTED_SUFFIXES, read_path  # noqa: E402
+from .articles import SUPPORTED_SUFFIXES  # noqa: E402
+from .build import build_index  # noqa: E402
 from .config import Settings  # noqa: E402
-from .dates import article_date  # noqa: E402
+from .console import ProgressBars  # noqa: E402
 from .embedding import Embedder  # noqa: E402
-from .errors import ArticleError, AskbriefError, NoIndexError  # noqa: E402
+from .errors import AskbriefError, NoIndexError  # noqa: E402
 from .index import Index  # noqa: E402
-from .indexing import build_index  # noqa: E402
 from .records import Article, BuildReport  # noqa: E402
+from .text import plural  # noqa: E402
+from .ui_render import (  # noqa: E402
+    CSS,
+    MONO_FONTS,
+    SOURCE_JS,
+    SOURCE_PLACEHOLDER,
+    SYSTEM_FONTS,
+    Turn,
+    chat_messages,
+    esc,
+    render_error,
+    render_log,
+    render_progress,
+    render_report,
+    render_source,
+    render_status_problem,
+    source_box,
+    upload_help,
+)
+from .ui_render import render_status as render_status_line  # noqa: E402
+from .ui_uploads import MAX_UPLOAD_BYTES, Progress, run_build, save_uploads  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-UPDATE_THREAD = "askbrief-index-update"
 NO_INDEX = "No index yet: add articles below and it is built for you."
-MAX_NAME_CHARS = 120
 STATUS_REFRESH_SECONDS = 10
-# Letters and digits of any script, then only space _ - . , ( ) +; no separators, no controls.
-_SAFE_NAME = re.compile(r"[^\W_][\w .,()+-]*")
 
 EXAMPLES = [
     "What did Lavrov say about the ceasefire?",
@@ -56,8 +69,6 @@ EXAMPLES = [
     "Will Trump and Putin meet?",
     "What does Russia want instead of a ceasefire?",
 ]
-
-Turn = dict[str, Any]  # {"question": str, "answer": Answer.to_dict() | None, "error": str | None}
 
 
 # --------------------------------------------------------------------------- the backend
@@ -94,7 +105,7 @@ class Backend:
     def stats(self) -> dict[str, Any]:
         return self.index().stats()
 
-    def build(self, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    def build(self, progress: Progress | None = None) -> BuildReport:
         """Incremental update; readers keep the old generation until the new one is published."""
         with self.build_lock:
             return build_index(self.settings, self.embedder, progress=progress)
@@ -104,6 +115,17 @@ def free_port(host: str = DEFAULT_HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def render_status(backend: Backend) -> str:
+    """The status line for the index the chat answers from, or why there is none."""
+    try:
+        stats = backend.stats()
+    except NoIndexError:
+        return render_status_problem(NO_INDEX)
+    except AskbriefError as err:
+        return render_status_problem(f"Index unavailable: {err}")
+    return render_status_line(stats)
 
 
 @contextlib.contextmanager
@@ -119,390 +141,7 @@ def serving(app: Any, host: str = DEFAULT_HOST, port: int | None = None) -> Iter
         app.close()
 
 
-# --------------------------------------------------------------------------- HTML rendering
-
-
-def esc(value: object) -> str:
-    """Every article-derived string goes through here before it reaches the browser."""
-    return html.escape(str(value), quote=True)
-
-
-def cite_link(turn: int, n: int) -> str:
-    """A citation marker; the source panel's script turns a click on it into a panel update."""
-    return (
-        f'<a class="ab-cite" href="#ab-cite-{turn}-{n}" data-turn="{turn}" data-n="{n}" '
-        f'title="Show [{n}] in its article">[{n}]</a>'
-    )
-
-
-def render_question(question: str) -> str:
-    # A one-line HTML block (white space collapsed, as the library does): the chat's
-    # Markdown renderer leaves its content alone.
-    return f'<div class="ab-q">{esc(" ".join(question.split()))}</div>'
-
-
-def render_answer(turn: int, answer: dict[str, Any]) -> str:
-    """Block quotes with [n] markers, a count, then the sources; or 'not answered' with why."""
-    if not answer["answered"]:
-        return render_refusal(turn, answer)
-    quotes = "".join(
-        f'<blockquote class="ab-quote"><span class="ab-quote-text">{_one_line(q["text"])}'
-        f"</span> {cite_link(turn, q['n'])}</blockquote>"
-        for q in answer["quotes"]
-    )
-    sources = "".join(_source_item(turn, s) for s in answer["sources"])
-    return (
-        f'<div class="ab-answer ab-turn-{turn}">{quotes}'
-        f'<div class="ab-count">{esc(quote_count(answer))}</div><div class="ab-sources">'
-        '<div class="ab-sources-h">'
-        f"Sources</div><ul>{sources}</ul></div></div>"
-    )
-
-
-REFUSAL_HINT = "Try other words, or add articles that cover it."
-
-
-def render_refusal(turn: int, answer: dict[str, Any]) -> str:
-    """The message, why (one sentence), a hint; and, folded away, the closest passage, which
-    is labelled as not an answer and carries no citation marker."""
-    why = answer.get("why") or ""
-    why_html = f' <span class="ab-why">{esc(why)}</span>' if why else ""
-    closest = answer.get("closest")
-    closest_html = ""
-    if closest:
-        closest_html = (
-            '<details class="ab-closest"><summary>Closest passage — not an answer</summary>'
-            f'<span class="ab-closest-text">{_one_line(closest["text"])}</span> '
-            f'<span class="ab-meta">— {esc(closest["title"])} '
-            f"[{esc(closest['start'])}, {esc(closest['end'])})</span></details>"
-        )
-    return (
-        f'<div class="ab-none ab-turn-{turn}"><strong>{esc(answer["message"])}</strong>'
-        f'{why_html} <span class="ab-hint">{esc(REFUSAL_HINT)}</span>{closest_html}</div>'
-    )
-
-
-def quote_count(answer: dict[str, Any]) -> str:
-    """'3 quotes from 2 articles', from the answer's own counts (or its lists if absent)."""
-    quotes = answer.get("n_quotes", len(answer["quotes"]))
-    articles = answer.get("n_articles", len(answer["sources"]))
-    return f"{quotes} {_plural(quotes, 'quote')} from {articles} {_plural(articles, 'article')}"
-
-
-def _one_line(text: str) -> str:
-    """Escaped, with line breaks as <br>: a blank line would end the chat's HTML block."""
-    return "<br>".join(esc(line) for line in text.splitlines() if line.strip()) or esc(text)
-
-
-def _source_item(turn: int, source: dict[str, Any]) -> str:
-    marks = " ".join(cite_link(turn, n) for n in source["quotes"])
-    when = source.get("date") or source.get("published")  # the raw field if it is no date
-    meta = " · ".join(esc(v) for v in (when, source.get("source")) if v)
-    meta_html = f' <span class="ab-meta">{meta}</span>' if meta else ""
-    return f'<li>{marks} <span class="ab-title">{esc(source["title"])}</span>{meta_html}</li>'
-
-
-def render_error(message: str, turn: int | None = None) -> str:
-    marker = "" if turn is None else f" ab-turn-{turn}"
-    return f'<div class="ab-error{marker}">{esc(message)}</div>'
-
-
-def render_pending() -> str:
-    return '<div class="ab-pending">Searching the articles…</div>'
-
-
-def chat_messages(turns: Sequence[Turn], pending: str | None = None) -> list[dict[str, str]]:
-    """The Chatbot value, rebuilt from the session's turns (the one source of truth)."""
-    messages: list[dict[str, str]] = []
-    for i, turn in enumerate(turns):
-        messages.append({"role": "user", "content": render_question(turn["question"])})
-        if turn.get("answer") is not None:
-            body = render_answer(i, turn["answer"])
-        else:
-            body = render_error(turn.get("error") or "no answer", i)
-        messages.append({"role": "assistant", "content": body})
-    if pending is not None:
-        messages.append({"role": "user", "content": render_question(pending)})
-        messages.append({"role": "assistant", "content": render_pending()})
-    return messages
-
-
-def source_box(inner: str) -> str:
-    """The source panel's own scroll box, so a long article scrolls inside the panel."""
-    return f'<div class="ab-source-box">{inner}</div>'
-
-
-SOURCE_PLACEHOLDER = source_box(
-    '<div class="ab-source-empty">Click a citation such as <b>[1]</b> in an answer to read '
-    "the whole article here, with the quoted passage highlighted.</div>"
-)
-
-
-def render_source(article: Article, quotes: Sequence[dict[str, Any]], current: int) -> str:
-    """The whole article, escaped, with this answer's quotes from it in <mark>s."""
-    day = article_date(article)
-    meta = [esc(v) for v in (day.isoformat() if day else article.published, article.source) if v]
-    if article.url and article.url.lower().startswith(("http://", "https://")):
-        meta.append(
-            f'<a href="{esc(article.url)}" target="_blank" rel="noopener noreferrer">'
-            f"{esc(article.url)}</a>"
-        )
-    meta.append(f'<span title="{esc(article.source_path)}">{esc(article.id)}</span>')
-    cited = " ".join(f"[{q['n']}]" for q in quotes)
-    return source_box(
-        f'<article class="ab-article"><header class="ab-article-head">'
-        f'<h3 class="ab-article-title">{esc(article.title)}</h3>'
-        f'<div class="ab-meta">{" · ".join(meta)}</div>'
-        f'<div class="ab-meta">Quoted in this answer: {esc(cited)}</div></header>'
-        f'<div class="ab-text">{highlight(article.text, quotes, current)}</div></article>'
-    )
-
-
-def highlight(text: str, quotes: Sequence[dict[str, Any]], current: int) -> str:
-    """Escape the text piecewise around each quote's [start, end) so offsets stay exact."""
-    out: list[str] = []
-    pos = 0
-    for q in sorted(quotes, key=lambda q: (q["start"], q["end"])):
-        start, end = int(q["start"]), int(q["end"])
-        if start < pos or end > len(text) or start >= end:
-            continue  # overlapping or out of range: never mark a wrong span
-        cls = "ab-current" if q["n"] == current else ""
-        out.append(esc(text[pos:start]))
-        out.append(
-            f'<mark class="{cls}" data-n="{q["n"]}">{esc(text[start:end])}</mark>'
-            f'<sup class="ab-mark-n">[{q["n"]}]</sup>'
-        )
-        pos = end
-    out.append(esc(text[pos:]))
-    return "".join(out)
-
-
-def render_status(backend: Backend) -> str:
-    """One line: what the chat is answering from."""
-    try:
-        s = backend.stats()
-    except NoIndexError:
-        return f'<div class="ab-status ab-status-empty">{esc(NO_INDEX)}</div>'
-    except AskbriefError as err:
-        return f'<div class="ab-status ab-status-empty">Index unavailable: {esc(err)}</div>'
-    built = str(s.get("built_at") or "?").replace("T", " ").replace("+00:00", " UTC")
-    parts = [
-        f"<b>{esc(s.get('articles'))}</b> {_plural(s.get('articles'), 'article')}",
-        f"<b>{esc(s.get('passages'))}</b> {_plural(s.get('passages'), 'passage')}",
-        f"model {esc(s.get('model'))}",
-        f"built {esc(built)}",
-    ]
-    return f'<div class="ab-status">Index: {" · ".join(parts)}</div>'
-
-
-def _plural(count: object, word: str) -> str:
-    return word if count == 1 else word + "s"
-
-
-# --------------------------------------------------------------------------- uploads
-
-
-class UploadRejected(ValueError):
-    """An uploaded file that is not saved; the message says why, naming the file."""
-
-
-def safe_name(name: str) -> str:
-    """The bare file name an upload may be saved under, or UploadRejected saying why not."""
-    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
-    shown = repr(base) if base else "(no name)"
-    if not base or ".." in base:
-        raise UploadRejected(f"{shown}: file names may not be empty or contain '..'")
-    if base.startswith("."):
-        raise UploadRejected(f"{shown}: hidden files (names starting with '.') are not accepted")
-    if Path(base).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise UploadRejected(
-            f"{shown}: not a supported article file; use {' '.join(SUPPORTED_SUFFIXES)}"
-        )
-    if len(base) > MAX_NAME_CHARS:
-        raise UploadRejected(f"{shown}: name is longer than {MAX_NAME_CHARS} characters")
-    if not _SAFE_NAME.fullmatch(base):
-        raise UploadRejected(
-            f"{shown}: name has unusual characters; use letters, digits, spaces and - _ . , ( ) +"
-        )
-    return base
-
-
-def save_upload(src: Path, name: str, folder: Path) -> Path:
-    """Copy one uploaded file into `folder` under a safe, new name; never outside `folder`,
-    never over an existing file. Raises UploadRejected for anything it will not save."""
-    base = safe_name(name)
-    size = src.stat().st_size
-    if size > MAX_UPLOAD_BYTES:
-        raise UploadRejected(
-            f"{base!r}: {size / 1e6:.1f} MB is over the {MAX_UPLOAD_BYTES // 2**20} MB limit"
-        )
-    data = src.read_bytes()
-    _check_readable(data, base)
-    folder.mkdir(parents=True, exist_ok=True)
-    return _write_new(folder.resolve(), base, data)
-
-
-def _check_readable(data: bytes, base: str) -> None:
-    """Read it as the indexer will, from a scratch copy, so bad files are refused up front."""
-    with tempfile.TemporaryDirectory(prefix="askbrief-upload-") as tmp:
-        probe = Path(tmp) / base
-        probe.write_bytes(data)
-        try:
-            found = list(read_path(probe, Path(tmp), []))
-        except ArticleError as err:
-            reason = str(err).replace(str(probe), repr(base)).removesuffix("; skipped")
-            raise UploadRejected(reason) from None
-    if not found:
-        raise UploadRejected(f"{base!r}: no articles found in it")
-
-
-def _write_new(folder: Path, base: str, data: bytes) -> Path:
-    """Exclusive create: a taken name gets -2, -3, … rather than overwriting anything."""
-    stem, suffix = Path(base).stem, Path(base).suffix
-    for i in range(1, 10_000):
-        candidate = folder / (base if i == 1 else f"{stem}-{i}{suffix}")
-        if candidate.parent != folder:  # belt and braces: safe_name already ensures this
-            raise UploadRejected(f"{base!r}: refusing to write outside the articles folder")
-        try:
-            with open(candidate, "xb") as fh:
-                fh.write(data)
-            return candidate
-        except FileExistsError:
-            continue
-    raise UploadRejected(f"{base!r}: too many files with this name already")
-
-
-@dataclass
-class SaveResult:
-    saved: list[Path]
-    lines: list[str]  # one escaped HTML line per file, saved or rejected
-
-
-def save_uploads(paths: Sequence[str], folder: Path) -> SaveResult:
-    result = SaveResult([], [])
-    for raw in paths:
-        src = Path(raw)
-        try:
-            dest = save_upload(src, src.name, folder)
-        except UploadRejected as err:
-            result.lines.append(f"✗ rejected {esc(err)}")
-        except OSError as err:
-            result.lines.append(f"✗ {esc(src.name)}: could not be saved ({esc(err.strerror)})")
-        else:
-            result.saved.append(dest)
-            renamed = f" (as {esc(dest.name)})" if dest.name != src.name else ""
-            result.lines.append(f"✓ saved {esc(src.name)}{renamed}")
-    return result
-
-
-def run_build(backend: Backend) -> Iterator[tuple[str, Any]]:
-    """Run the index update in a thread and relay its progress: ('progress', (done, total)),
-    then ('done', BuildReport) or ('error', message). The chat keeps answering meanwhile."""
-    events: queue.Queue[tuple[str, Any]] = queue.Queue()
-
-    def work() -> None:
-        try:
-            report = backend.build(progress=lambda d, t: events.put(("progress", (d, t))))
-            events.put(("done", report))
-        except AskbriefError as err:
-            events.put(("error", str(err)))
-        except Exception as err:  # shown to the user rather than lost in a thread
-            events.put(("error", f"index update failed: {type(err).__name__}: {err}"))
-
-    threading.Thread(target=work, name=UPDATE_THREAD, daemon=True).start()
-    while True:
-        kind, value = events.get()
-        yield kind, value
-        if kind in ("done", "error"):
-            return
-
-
 # --------------------------------------------------------------------------- the app
-
-
-CSS = """
-.gradio-container { max-width: 1380px !important; margin: 0 auto; }
-#ab-header h1 { margin: 0; font-size: 1.6em; }
-#ab-header p { margin: .15em 0 0; color: var(--body-text-color-subdued); }
-.ab-status { font-size: .92em; color: var(--body-text-color-subdued); padding: .2em 0; }
-.ab-status b { color: var(--body-text-color); }
-.ab-status-empty { color: var(--error-text-color); }
-.ab-q { white-space: pre-wrap; }
-.ab-quote { margin: 0 0 .55em !important; padding: .35em .8em !important;
-  border-left: 3px solid var(--color-accent) !important;
-  background: var(--background-fill-secondary); border-radius: 0 6px 6px 0;
-  font-style: normal; }
-a.ab-cite { font-weight: 600; text-decoration: none !important; white-space: nowrap;
-  color: var(--color-accent) !important; cursor: pointer; padding: 0 .1em; border-radius: 3px; }
-a.ab-cite:hover, a.ab-cite:focus { background: var(--color-accent-soft); }
-.ab-sources { margin-top: .5em; padding-top: .4em; font-size: .9em;
-  border-top: 1px solid var(--border-color-primary); }
-.ab-sources-h { font-weight: 600; margin-bottom: .15em; }
-.ab-sources ul { margin: 0; padding-left: 1.1em; }
-.ab-title { font-weight: 500; }
-.ab-meta { color: var(--body-text-color-subdued); font-size: .9em; }
-.ab-none, .ab-error { padding: .2em 0; }
-.ab-count { color: var(--body-text-color-subdued); font-size: .88em; margin: .1em 0 0; }
-.ab-why { margin-left: .15em; }
-.ab-hint { color: var(--body-text-color-subdued); }
-details.ab-closest { margin-top: .5em; font-size: .92em; color: var(--body-text-color-subdued); }
-details.ab-closest summary { cursor: pointer; }
-.ab-closest-text { font-style: italic; }
-.ab-error { color: var(--error-text-color); }
-.ab-pending { color: var(--body-text-color-subdued); font-style: italic; }
-.ab-source-box { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 0 1em .8em; max-height: 700px; overflow-y: auto;
-  background: var(--block-background-fill); }
-.ab-article-head { position: sticky; top: 0; z-index: 1; margin: 0 -1em;
-  padding: .8em 1em .5em; background: var(--block-background-fill); border-bottom: 1px solid var(--border-color-primary); }
-.ab-source-empty { color: var(--body-text-color-subdued); padding: 2.5em .5em;
-  text-align: center; }
-.ab-article-title { margin: 0 0 .25em; font-size: 1.15em; }
-.ab-text { white-space: pre-wrap; line-height: 1.6; margin-top: .6em; }
-.ab-text mark { background: #fef08a; color: #1f2937; border-radius: 2px; padding: 0 1px; }
-.ab-text mark.ab-current { background: #fbbf24; box-shadow: 0 0 0 2px #d97706; }
-.ab-mark-n { color: var(--color-accent); font-weight: 600; user-select: none; margin-left: 1px; }
-#ab-upload-log { font-size: .92em; }
-"""
-
-# Runs once per page in the source panel: a click on any [n] in the chat (capture phase, so
-# the chat never sees it) becomes a 'click' event of the panel carrying {turn, n}; after each
-# update the current highlight is scrolled into view.
-SOURCE_JS = """
-window.__askbriefShowCitation = (turn, n) => trigger('click', {turn: turn, n: n});
-if (!window.__askbriefCiteHandler) {
-  window.__askbriefCiteHandler = (event) => {
-    const link = event.target && event.target.closest ? event.target.closest('a.ab-cite') : null;
-    if (!link) return;
-    event.preventDefault();
-    event.stopPropagation();
-    let turn = parseInt(link.dataset.turn, 10), n = parseInt(link.dataset.n, 10);
-    const m = /ab-cite-(\\d+)-(\\d+)/.exec(link.getAttribute('href') || '');
-    if ((isNaN(turn) || isNaN(n)) && m) { turn = parseInt(m[1], 10); n = parseInt(m[2], 10); }
-    if (!isNaN(turn) && !isNaN(n)) window.__askbriefShowCitation(turn, n);
-  };
-  document.addEventListener('click', window.__askbriefCiteHandler, true);
-}
-const reveal = () => {
-  const mark = element.querySelector('mark.ab-current');
-  if (mark) mark.scrollIntoView({block: 'center', inline: 'nearest'});
-};
-watch('value', reveal);
-reveal();
-"""
-
-
-SYSTEM_FONTS = (
-    "ui-sans-serif",
-    "system-ui",
-    "-apple-system",
-    "Segoe UI",
-    "Roboto",
-    "Helvetica Neue",
-    "Arial",
-    "sans-serif",
-)
-MONO_FONTS = ("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace")
 
 
 class AskbriefBlocks(gr.Blocks):
@@ -526,6 +165,17 @@ class AskbriefBlocks(gr.Blocks):
             ),
         }
         return super().launch(**(defaults | kwargs))
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        """A call with too few values (say /ask with no question) is the caller's mistake:
+        a one-line error for the caller, not Gradio's traceback on the server console."""
+        try:
+            super().validate_inputs(block_fn, inputs)
+        except ValueError:
+            wanted = len(block_fn.inputs)
+            name = block_fn.api_name or block_fn.name or "this endpoint"
+            message = f"/{name} takes {wanted} {plural(wanted, 'value')}; got {len(inputs)}"
+            raise gr.Error(message, print_exception=False) from None
 
 
 @dataclass
@@ -632,10 +282,7 @@ def _upload_row(backend: Backend) -> tuple[gr.File, gr.HTML]:
             scale=1,
         )
         log = gr.HTML(
-            f'<div class="ab-meta">Upload {" ".join(SUPPORTED_SUFFIXES)} files of up to '
-            f"{MAX_UPLOAD_BYTES // 2**20} MB each. They are saved to "
-            f"<code>{esc(backend.articles_dir)}</code> and the index is updated incrementally; "
-            "questions keep being answered from the current index meanwhile.</div>",
+            upload_help(backend.articles_dir, SUPPORTED_SUFFIXES, MAX_UPLOAD_BYTES // 2**20),
             elem_id="ab-upload-log",
             scale=1,
         )
@@ -682,12 +329,38 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
         show_progress="hidden",
     )
 
-    def answer(question: str, history: list[str]) -> dict[str, Any]:
-        # A caller's mistake is a one-line error for the caller, not a traceback in the log.
+    # Two endpoints rather than one with an optional history: Gradio's HTTP API refuses a
+    # call that sends fewer values than the endpoint declares, and /ask's callers send one.
+    ask, ask_followup = make_api(backend)
+    gr.api(ask, api_name="ask")
+    gr.api(ask_followup, api_name="ask_followup")
+
+
+def _rejected(message: str) -> gr.Error:
+    """A caller's mistake: a one-line error for the caller, no traceback on the console."""
+    return gr.Error(message, print_exception=False)
+
+
+def _shown(value: object) -> str:
+    """A caller's bad value as an error message quotes it: short, with its type."""
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:59] + "…"
+    return f"{text} ({type(value).__name__})"
+
+
+def make_api(backend: Backend) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The public endpoints' functions; their docstrings and hints are the API page."""
+
+    def answer(question: object, history: list[str]) -> dict[str, Any]:
+        if not isinstance(question, str):
+            raise _rejected(
+                f"question is {_shown(question)}, not text; ask e.g. "
+                '"What did Lavrov say about France?"'
+            )
         try:
             return backend.ask(question, history)
         except AskbriefError as err:
-            raise gr.Error(str(err), print_exception=False) from None
+            raise _rejected(str(err)) from None
 
     def ask(question: str) -> dict[str, Any]:
         """Answer a question from the articles with verbatim, cited quotes: the same JSON
@@ -699,26 +372,15 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
         earlier questions, oldest first. They only help a follow-up that leans on them
         ("What did he call a ceasefire?"); whether to answer, and the quotes of a question
         that stands on its own, come from the question alone."""
-
-        def shown(value: object) -> str:
-            text = repr(value)
-            text = text if len(text) <= 60 else text[:59] + "…"
-            return f"{text} ({type(value).__name__})"
-
         give = 'give a list of earlier questions as strings, oldest first, e.g. ["Who is Lavrov?"]'
         if not isinstance(history, list):
-            message = f"history is {shown(history)}, not a list; {give}"
-            raise gr.Error(message, print_exception=False)
+            raise _rejected(f"history is {_shown(history)}, not a list; {give}")
         for i, earlier in enumerate(history):
             if not isinstance(earlier, str):
-                message = f"history[{i}] is {shown(earlier)}, not a question; {give}"
-                raise gr.Error(message, print_exception=False)
+                raise _rejected(f"history[{i}] is {_shown(earlier)}, not a question; {give}")
         return answer(question, history)
 
-    # Two endpoints rather than one with an optional history: Gradio's HTTP API refuses a
-    # call that sends fewer values than the endpoint declares, and /ask's callers send one.
-    gr.api(ask, api_name="ask")
-    gr.api(ask_followup, api_name="ask_followup")
+    return ask, ask_followup
 
 
 def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
@@ -768,49 +430,34 @@ def make_add_articles(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...
     def add_articles(paths: list[str] | None) -> Iterator[tuple[Any, ...]]:
         """Save the uploads, then update the index in the background, reporting progress."""
         saved = save_uploads(paths or [], backend.articles_dir)
-        lines = saved.lines
+        lines = [esc(line) for line in saved.lines]
         if not saved.saved:
-            yield _log(lines), render_status(backend), None
+            yield render_log(lines), render_status(backend), None
             return
         if backend.build_lock.locked():
-            yield _log([*lines, "Waiting for the index update already running…"]), gr.skip(), None
-        for kind, value in run_build(backend):
+            waiting = "Waiting for the index update already running…"
+            yield render_log([*lines, waiting]), gr.skip(), None
+        for kind, value in run_build(backend.build):
             if kind == "progress":
-                done, total = value
-                bar = f'<progress value="{done}" max="{total}"></progress>'
-                yield (
-                    _log([*lines, f"Updating the index: {done}/{total} passages {bar}"]),
-                    gr.skip(),
-                    None,
-                )
+                yield render_log([*lines, render_progress(*value)]), gr.skip(), None
             elif kind == "done":
-                report: BuildReport = value
-                extra = [f"⚠ {esc(w)}" for w in report.warnings]
-                yield (
-                    _log([*lines, f"<b>Index updated:</b> {esc(report.summary())}", *extra]),
-                    render_status(backend),
-                    None,
-                )
+                yield render_log([*lines, *render_report(value)]), render_status(backend), None
             else:
-                yield (
-                    _log([*lines, render_error(f"Index not updated: {value}")]),
-                    render_status(backend),
-                    None,
-                )
+                failed = render_error(f"Index not updated: {value}")
+                yield render_log([*lines, failed]), render_status(backend), None
 
     return add_articles
-
-
-def _log(lines: Sequence[str]) -> str:
-    return '<div class="ab-log">' + "".join(f"<div>{line}</div>" for line in lines) + "</div>"
 
 
 # --------------------------------------------------------------------------- start-up
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+def parse_args(
+    argv: Sequence[str] | None = None, prog: str = "python app.py"
+) -> argparse.Namespace:
+    """The launcher's options; `prog` names the command in --help (`askbrief ui` too)."""
     parser = argparse.ArgumentParser(
-        prog="python app.py", description="Serve the askbrief web UI (local, offline)."
+        prog=prog, description="Serve the askbrief web UI (local, offline)."
     )
     parser.add_argument(
         "--host",
@@ -868,7 +515,8 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
         flush=True,
     )
     try:
-        report = build_index(settings, embedder, show_progress=True)
+        with ProgressBars() as bars:
+            report = build_index(settings, embedder, progress=bars)
     except AskbriefError as err:
         print(f"askbrief: {err}\naskbrief: serving anyway; upload articles in the UI", flush=True)
         return
@@ -882,8 +530,10 @@ def _display(settings: Settings) -> str:
     return settings.store if settings.store else f"{settings.index_dir.resolve()}/"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None:
+    """Serve the UI until Ctrl+C: `python app.py` and `askbrief ui` both call this, with
+    argv as given after the command (None: sys.argv[1:])."""
+    args = parse_args(argv, prog)
     try:
         settings = Settings.load(articles_dir=args.articles, index_dir=args.index, store=args.store)
     except AskbriefError as err:
