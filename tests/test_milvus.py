@@ -320,6 +320,7 @@ def test_store_settings_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         "user:secret",
         "news",
     )
+    assert loc.shown == "https://user:***@milvus.example:19531/news"  # messages hide it
     assert json.dumps(parse_store("idx.db").kind) == '"milvus-lite"'
 
 

@@ -117,7 +117,7 @@ def index(
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{report.summary()} ({counted(report.articles, 'article')}, "
-        f"{counted(report.passages, 'passage')} in {_where(settings)}, {report.seconds:.1f}s)"
+        f"{counted(report.passages, 'passage')} in {settings.location.shown}, {report.seconds:.1f}s)"
     )
 
 
@@ -274,7 +274,7 @@ def stats(store: str | None, index_dir: Path | None) -> None:
     opened = _run(lambda: open_store(settings))
     m = opened.manifest
     opened.close()
-    click.echo(f"index:     {_where(settings)}")
+    click.echo(f"index:     {settings.location.shown}")
     click.echo(f"articles:  {m.get('articles')}")
     click.echo(f"passages:  {m.get('passages')}")
     click.echo(f"sentences: {m.get('sentences')}")
@@ -342,7 +342,7 @@ def ui(ctx: click.Context) -> None:
     """Serve the web UI (the same as `python app.py`; `askbrief ui --help` for options)."""
     from .ui import main as serve
 
-    serve(ctx.args)
+    serve(ctx.args, prog="askbrief ui")
 
 
 def render(answer: Answer) -> str:
@@ -373,11 +373,6 @@ def _settings(
     if store is not None and index_dir is not None:
         raise click.UsageError("give --store or --index, not both")
     return _run(lambda: Settings.load(store=store, index_dir=index_dir, **overrides))
-
-
-def _where(settings: Settings) -> str:
-    """The store as messages name it: a folder with a trailing slash, else the URI."""
-    return f"{settings.index_dir}/" if not settings.store else settings.store
 
 
 def _run(fn: Any) -> Any:

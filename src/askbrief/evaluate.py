@@ -43,7 +43,6 @@ from .eval_data import (
     share,
 )
 from .index import Index, clean_question
-from .location import parse_store
 from .records import Answer, BuildReport, Quote
 
 RECALL_KS = (1, 5, 10, 20, 50)
@@ -259,7 +258,7 @@ def evaluate(
     questions = load_questions(dataset / "questions.jsonl", limit)
     default = Path(".cache/eval") / dataset.resolve().name / "index"
     store = str(index_dir) if index_dir else str(default)
-    where = parse_store(store)
+    where = Settings.load(store=store).location
     home = where.path.parent if where.path is not None else default.parent
     articles = link_articles(dataset / "articles.jsonl", home / "articles")
     settings = Settings.load(articles_dir=articles, store=store, min_confidence=min_confidence)

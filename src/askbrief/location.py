@@ -35,6 +35,17 @@ class StoreLocation:
     def is_milvus(self) -> bool:
         return self.kind != FAISS
 
+    @property
+    def shown(self) -> str:
+        """The store as messages name it: a folder with a trailing slash, else the URI with
+        any password masked."""
+        if self.kind == FAISS:
+            return f"{self.uri.rstrip('/')}/"
+        if self.token:
+            user = self.token.split(":", 1)[0]
+            return self.uri.replace(f"{self.token}@", f"{user}:***@", 1)
+        return self.uri
+
 
 def parse_store(uri: str) -> StoreLocation:
     """Classify a store string; a malformed one is a one-line StoreError."""
