@@ -50,6 +50,7 @@ from askbrief.ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
+    is_close,
     read_positions,
     reader_features,
 )
@@ -504,7 +505,7 @@ def apply(model: dict, items: list[dict], envs: dict[str, Env], dated: bool = Tr
         question_signals(it, model["coef"], model["bias"], g, p)
         for it, g, p in zip(items, groups, probs, strict=True)
     ])  # fmt: skip
-    close = QUESTION_FEATURES.col(Q, "top_passage") >= model["min_passage"]
+    close = is_close(Q, model["min_passage"])
     answered = (answer_probs(Q, qc, qb) >= th) & close
     out = figures(items, groups, probs, envs, model["ratio"], answered)
     out["all"] = figures(items, groups, probs, envs, model["ratio"])

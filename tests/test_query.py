@@ -352,3 +352,32 @@ def test_a_question_costs_one_embedding_unless_the_reader_weighs_own_sentences(
         assert counting.calls == 1 and counting.embedded == [
             "How many panels does the floating solar farm have?"
         ]
+
+
+def test_plain_word_match_is_close_even_when_the_model_misses_it(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """A question whose every word is in one sentence is not "nothing close", even when the
+    small model scores the passage far below the floor (here about 0.23 against 0.37)."""
+    import shutil
+
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED_FILE.parent, articles)
+    (articles / "lighthouse.txt").write_text(
+        "Zorblat Island lighthouse gets a new lamp\n"
+        "The Zorblat Island lighthouse was repainted cobalt blue in March by volunteers from "
+        "the harbour guild.\n"
+        "Keeper Ingrid Vasquez said the new lamp can be seen from forty-two kilometres away.\n",
+        encoding="utf-8",
+    )
+    s = Settings.load(articles_dir=articles, index_dir=tmp_path / "index")
+    build_index(s, embedder)
+    idx = Index(s, embedder)
+    scored = idx.score("What did the harbour guild repaint?")
+    assert QUESTION_FEATURES.col(scored.question_features, "top_passage") < (
+        load_weights().min_passage
+    )
+    answer = idx.ask("What did the harbour guild repaint?")
+    assert answer.answered and "repainted cobalt blue" in answer.quotes[0].text
+    # words the articles never use are still nothing close
+    assert not idx.ask("Who won the 1998 football World Cup?").answered

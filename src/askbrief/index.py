@@ -27,6 +27,7 @@ from .ranking import (
     Weights,
     answer_probability,
     coverage,
+    is_close,
     load_weights,
     names,
     novelty,
@@ -295,7 +296,7 @@ class Index:
         )
         model, _ = weights.answer_model(dated=now is not None)
         # nothing close enough to answer from: no model output can make up for that
-        close = top_passage >= weights.min_passage
+        close = bool(is_close(qfeats, weights.min_passage))
         reason = refusal_reason(
             top_passage if close else 0.0,
             fresh[cands[best].article_id] if now is not None else None,

@@ -87,6 +87,9 @@ QUESTION_FEATURES = FeatureSet(
     "alone_top",  # best cosine of the question and a sentence read on its own
 )
 SPREAD_TOP = 10
+# The idf-weighted share of the question's words in one sentence and its neighbours that counts
+# as close on its own (Weights.is_close).
+FULL_COVER = 0.9
 # The reader: the first-stage ranker's best READER_DEPTH sentences are read again, each
 # embedded on its own next to the question, and re-scored by a second small model fitted for
 # the first position (benchmarks/fit_ranker.py). Its score is a calibrated probability that
@@ -129,7 +132,8 @@ class Weights:
     # the first one's (fitted): as many as the evidence supports.
     keep_ratio: float = 0.0
     # Below this best-passage cosine nothing is close enough to answer from, whatever the
-    # answer model says: the lowest 1% of answerable training questions' (fitted).
+    # answer model says: the lowest 1% of answerable training questions' (fitted), unless
+    # the question's own words are there (`is_close`).
     min_passage: float = 0.0
 
     @property
@@ -256,3 +260,14 @@ def reader_features(
 def answer_probability(features: np.ndarray, weights: np.ndarray) -> float:
     z = float(features @ weights[:-1] + weights[-1])
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def is_close(question: np.ndarray, min_passage: float) -> np.ndarray:
+    """Is anything close enough to answer from (per row of QUESTION_FEATURES)? A best
+    passage at least `min_passage` alike, or one sentence with its neighbours holding
+    FULL_COVER of the question's words: the small model can miss a plain match ("What did
+    the harbour guild repaint?" against "...repainted ... by volunteers from the harbour
+    guild": cosine 0.23), and words in common are evidence too."""
+    top_passage = QUESTION_FEATURES.col(question, "top_passage")
+    best_cover = QUESTION_FEATURES.col(question, "best_cover")
+    return (top_passage >= min_passage) | (best_cover >= FULL_COVER)
