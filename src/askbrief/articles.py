@@ -89,6 +89,10 @@ def _where(article: Article) -> str:
     return article.source_path
 
 
+# The list of feeds `askbrief fetch` reads (feeds.py), at the top of the articles folder.
+FEEDS_FILE = "feeds.txt"
+
+
 def iter_article_files(folder: Path, warnings: list[str] | None = None) -> Iterator[Path]:
     """Supported files under `folder`, sorted by relative path. Symlinked folders are
     followed, but each real folder only once, so a symlink loop ends with a warning."""
@@ -101,6 +105,8 @@ def iter_article_files(folder: Path, warnings: list[str] | None = None) -> Itera
         for name in files:
             path = here / name
             if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            if here == folder and name == FEEDS_FILE:  # the feed list, not an article
                 continue
             if path.is_file():  # not a FIFO, a device or a dangling link
                 found.append((path.relative_to(folder).as_posix(), path))

@@ -20,3 +20,7 @@ class ArticleError(AskbriefError):
 class StoreError(AskbriefError):
     """The store cannot be used at all: a malformed --store URI, an unreachable server, a
     Milvus Lite file held by another process."""
+
+
+class FeedError(AskbriefError):
+    """feeds.txt cannot be used: no feeds in it, a URL that is not http(s), a duplicate."""

@@ -106,8 +106,12 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob, root: Path) -> B
     faiss.write_index(fit_vector_index(dense), str(tmp / DENSE))
     pause_point("writing")
     faiss.write_index(fit_vector_index(sentence_vecs), str(tmp / SENTENCE_VECS))
-    _write_manifest(tmp, job, counts | {"newest_article": newest_article(job.articles)})
-    return plan.report(len(jobs), counts["articles"], counts["passages"])
+    report = plan.report(len(jobs), counts["articles"], counts["passages"])
+    # what this build changed, for the UI's status line ("updated …: 3 new articles")
+    last_build = {"added": report.added, "updated": report.updated, "removed": report.removed}
+    newest = newest_article(job.articles)
+    _write_manifest(tmp, job, counts | {"newest_article": newest, "last_build": last_build})
+    return report
 
 
 def _start_from(db: sqlite3.Connection, old_gen: Path | None, root: Path):  # type: ignore[no-untyped-def]

@@ -109,10 +109,20 @@ class _Builder:
         self._guard()
         if self.conn.loc.kind == MILVUS:
             self._clean_up(published, below=self.build)  # what an overlapping build wrote
-        published_meta = {"published": self.build, "started": self.build}
+        report = plan.report(added.passages, totals["articles"], totals["passages"])
+        published_meta = {
+            "published": self.build,
+            "started": self.build,
+            # what this build changed, for the UI's status line ("updated …: 3 new articles")
+            "last_build": {
+                "added": report.added,
+                "updated": report.updated,
+                "removed": report.removed,
+            },
+        }
         self._write_meta({**self._manifest(), **totals, **published_meta})
         pause_point("published")
-        return plan.report(added.passages, totals["articles"], totals["passages"])
+        return report
 
     # start ----------------------------------------------------------------------------
 

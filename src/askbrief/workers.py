@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -111,6 +112,9 @@ class Encoder:
 
 def _init_worker(batch_size: int, backend: str, threads: int | None) -> None:
     global _worker
+    # Ctrl-C reaches the whole process group: the parent stops the build and its pool;
+    # a worker that also raised KeyboardInterrupt would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = Embedder(batch_size=batch_size, backend=backend, threads=threads)
     _worker.model  # load now, not inside the first batch  # noqa: B018
 
