@@ -8,7 +8,9 @@ every part fitted on TRAIN alone, then on TRAIN plus four fifths of DEV with the
 fifth answered (--splits random 5-fold partitions, stratified by question type). --write
 fits on TRAIN and all of DEV and stores the weights in src/askbrief/ranker.json; nothing else
 here ships. Each dataset's index is the one `askbrief eval DATASET` builds and caches
-(.cache/eval/<name>/index), built here if missing.
+(.cache/eval/<name>/index), built here if missing. Each question is asked as of its own date
+(its quiz's week), so its time words name a window (timeframe.py); --collection-now asks
+every one as of the collection's newest date instead.
 
 What is fitted, in the order the product applies it:
 1. two first-stage sentence models over SENTENCE_FEATURES (logistic regression; a positive
@@ -33,6 +35,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +53,14 @@ from askbrief.ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
+    WINDOW_PRIOR,
     is_close,
     read_positions,
     reader_features,
+    window_prior,
 )
 from askbrief.text import normalize, terms
+from askbrief.timeframe import resolve
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
 CACHE = Path(".cache/eval")
@@ -77,17 +83,30 @@ def open_dataset(dataset: Path) -> Index:
     return Index(settings)
 
 
-def collect(idx: Index, questions: list[dict], cache: Path) -> list[dict]:
+def collect(idx: Index, questions: list[dict], cache: Path, asked_on: bool = False) -> list[dict]:
     """Every question's candidates and signals as Index.score computes them; labels from the
-    gold answer. The reader's own-sentence vectors are cached beside (alone.npz)."""
+    gold answer. The reader's own-sentence vectors are cached beside (alone.npz). With
+    `asked_on`, each question is asked as of its own date (the week the quiz ran, as a user
+    asking that week would): its time words ("this week") name a window, and recency counts
+    from that date, as `askbrief query --as-of DATE` does."""
     if cache.exists():
         items = np.load(cache, allow_pickle=True)["items"].tolist()
-        if len(items) == len(questions):
+        # the same questions, with today's signals (a signal added since: collect again)
+        current = all(
+            it["X"].shape[1] == len(SENTENCE_FEATURES) and len(it["Q"]) == len(QUESTION_FEATURES)
+            for it in items
+        )
+        if len(items) == len(questions) and current:
             return items
     items = []
     t0 = time.time()
     for n, q in enumerate(questions):
-        scored = idx.score(q["question"])
+        if asked_on:
+            now = date.fromisoformat(q["date"].replace("/", "-"))
+            window = resolve(q["question"], now)
+            scored = idx.score(q["question"], window=window, now=now)
+        else:
+            scored = idx.score(q["question"])
         gold = normalize(q["answer"]) if q.get("answer") else None
         labels = np.array([bool(gold) and gold in normalize(c.text) for c in scored.candidates])
         qvec, _ = idx._query(q["question"], ())
@@ -490,16 +509,26 @@ def figures(items, groups, probs, envs, ratio, answered=None) -> dict:
     }  # fmt: skip
 
 
-def apply(model: dict, items: list[dict], envs: dict[str, Env], dated: bool = True) -> dict:
+def apply(
+    model: dict,
+    items: list[dict],
+    envs: dict[str, Env],
+    dated: bool = True,
+    prior: float = WINDOW_PRIOR,
+) -> dict:
     """Answer `items` with a fitted model, as the product would: figures with and without
     abstention, and refusals by question type."""
     groups = [
         read(it, model["order"], model["order_b"], envs[it["ds"]].alone, envs[it["ds"]].slots)
         for it in items
     ]
+    raw = [g["R"] for g in groups]
     for g in groups:
         g["R"] = g["R"] * model["mask"]
-    probs = [reader_scores(g, model["rw"], model["rb"]) for g in groups]
+    probs = [
+        window_prior(reader_scores(g, model["rw"], model["rb"]), r, prior)
+        for g, r in zip(groups, raw, strict=True)
+    ]
     qc, qb, th = model["dated" if dated else "undated"]
     Q = np.array([
         question_signals(it, model["coef"], model["bias"], g, p)
@@ -584,6 +613,16 @@ def main() -> None:
         help="fit the answer model (and its threshold) on these questions only",
     )
     ap.add_argument("--splits", type=int, default=3, help="random 5-fold partitions of dev")
+    ap.add_argument(
+        "--try-prior", type=float, nargs="*", default=[], help="also show these window priors"
+    )
+    ap.add_argument(
+        "--collection-now",
+        dest="asked_on",
+        action="store_false",
+        help="ask every question as of the collection's newest date, not its own (the "
+        "shipped model is fitted asking each as of its date: time words name a window)",
+    )
     args = ap.parse_args()
 
     envs: dict[str, Env] = {}
@@ -593,7 +632,8 @@ def main() -> None:
         home = CACHE / path.resolve().name
         envs[name] = Env(idx, home)
         qs = questions_of(path)
-        items = collect(idx, qs, home / "fit-items.npz")
+        cache = home / ("fit-items-asked-on.npz" if args.asked_on else "fit-items.npz")
+        items = collect(idx, qs, cache, args.asked_on)
         text = {q["id"]: q["question"] for q in qs}
         for it in items:
             it.setdefault("question", text[it["id"]])
@@ -607,6 +647,8 @@ def main() -> None:
 
     model = fit(train, synth, envs, args)
     show("fitted on train, dev out of sample", apply(model, dev, envs))
+    for prior in args.try_prior:
+        show(f"  the same with window prior {prior}", apply(model, dev, envs, prior=prior))
     for e in envs.values():
         e.alone.save()
 
@@ -618,9 +660,11 @@ def main() -> None:
             m = fit(train + [dev[i] for i in tr], synth, envs, args)
             parts.append(apply(m, [dev[i] for i in te], envs))
         runs.append(pool(parts))
-    show(
-        f"fitted on train + 4/5 of dev, held-out fifth ({args.splits} x 5-fold)", mean_figures(runs)
-    )
+    if runs:
+        show(
+            f"fitted on train + 4/5 of dev, held-out fifth ({args.splits} x 5-fold)",
+            mean_figures(runs),
+        )
 
     if args.write:
         final = fit(train + dev, synth, envs, args)

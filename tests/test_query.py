@@ -164,6 +164,7 @@ def test_json_shape(index: Index) -> None:
             "start",
             "end",
             "score",
+            "date",
         }
     for s in data["sources"]:
         assert {"article_id", "title", "source_path", "published", "source"} <= set(s)

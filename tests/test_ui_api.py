@@ -24,7 +24,8 @@ from ui_fixtures import LiveApp, app_py, free_port, seeded_settings, serve
 
 from askbrief.index import MAX_QUESTION_CHARS
 from askbrief.records import REASONS
-from askbrief.ui import Backend, make_add_articles, make_app, make_respond, parse_args
+from askbrief.ui import Backend, make_add_articles, make_app, make_respond
+from askbrief.ui_launch import parse_args
 from askbrief.ui_uploads import (
     MAX_UPLOAD_BYTES,
     UPDATE_THREAD,
@@ -34,6 +35,8 @@ from askbrief.ui_uploads import (
 )
 
 ANSWER_KEYS = {
+    "window",
+    "sources_differ",
     "question",
     "answered",
     "message",
@@ -46,7 +49,7 @@ ANSWER_KEYS = {
     "closest",
     "sources",
 }
-QUOTE_KEYS = {"n", "text", "article_id", "title", "source_path", "start", "end", "score"}
+QUOTE_KEYS = {"n", "text", "article_id", "title", "source_path", "start", "end", "score", "date"}
 SOURCE_KEYS = {
     "n",
     "article_id",
@@ -162,10 +165,10 @@ def test_ask_reports_an_empty_question_as_an_error(api: Any) -> None:
         client.predict("   ", api_name="/ask")
 
 
-def test_only_ask_and_ask_followup_are_public_endpoints(api: Any) -> None:
+def test_only_the_ask_endpoints_are_public(api: Any) -> None:
     client, *_ = api
     info = client.view_api(print_info=False, return_format="dict")
-    assert list(info["named_endpoints"]) == ["/ask", "/ask_followup"]
+    assert list(info["named_endpoints"]) == ["/ask", "/ask_followup", "/ask_between"]
 
 
 def test_no_outside_network_from_startup_to_first_answer(api: Any) -> None:
@@ -256,7 +259,8 @@ def ask_in_chat(url: str, question: str) -> list[dict[str, Any]]:
     )
     event = next(d for d in config["dependencies"] if [box, "submit"] in d["targets"])
     session = uuid.uuid4().hex
-    body = {"data": [question, None], "fn_index": event["id"], "trigger_id": box}
+    # what the page sends: the question, the session's turns, and the (empty) date range
+    body = {"data": [question, None, "", ""], "fn_index": event["id"], "trigger_id": box}
     request = urllib.request.Request(
         f"{url}gradio_api/queue/join",
         json.dumps(body | {"session_hash": session, "event_data": None}).encode(),
@@ -455,7 +459,9 @@ class RecordingBackend:
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[str]]] = []
 
-    def ask(self, question: str, history: list[str]) -> dict[str, Any]:
+    def ask(
+        self, question: str, history: list[str], since: object = None, until: object = None
+    ) -> dict[str, Any]:
         self.calls.append((question, list(history)))
         return {
             "question": question,

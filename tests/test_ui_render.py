@@ -237,3 +237,28 @@ def test_no_count_is_followed_by_a_plural_of_one() -> None:
     ]
     for out in shown:
         assert not re.search(r"\b1(</b>)? (quotes|articles|passages)\b", out), out
+
+
+def test_status_line_says_what_the_last_update_changed() -> None:
+    """The manifest's last_build, in words whose plurals agree, zeros left out."""
+    stats = {"articles": 14, "passages": 60, "model": "m", "built_at": "2025-01-02T14:02:05+00:00"}
+    cases = {
+        (12, 0, 0): "12 new articles",
+        (1, 0, 0): "1 new article",
+        (0, 2, 0): "2 changed",
+        (0, 1, 1): "1 changed, 1 removed",
+        (3, 1, 2): "3 new articles, 1 changed, 2 removed",
+        (0, 0, 0): "no changes",
+    }
+    for (added, updated, removed), words in cases.items():
+        last = {"added": added, "updated": updated, "removed": removed}
+        out = render_status(stats | {"last_build": last})
+        assert out == (
+            '<div class="ab-status">Index: <b>14</b> articles · <b>60</b> passages · model m · '
+            f"updated 2025-01-02 14:02:05 UTC: {words}</div>"
+        )
+    # an index written before builds recorded this, or a damaged record: as before
+    for last in (None, "3", {"added": "<b>many</b>"}):
+        out = render_status(stats | {"last_build": last})
+        assert out.endswith("· built 2025-01-02 14:02:05 UTC</div>") and "many" not in out
+    assert render_status(stats).endswith("· built 2025-01-02 14:02:05 UTC</div>")

@@ -118,12 +118,13 @@ def assemble(
                 cand.start,
                 cand.end,
                 round(cand.score, 4),
+                day_of(article),
             )
         )
         by_article.setdefault(article.id, []).append(n)
     sources = tuple(
         Source(
-            ns[0], a.id, a.title, a.source_path, a.source, a.url, a.published, tuple(ns), _day(a)
+            ns[0], a.id, a.title, a.source_path, a.source, a.url, a.published, tuple(ns), day_of(a)
         )
         for a, ns in ((articles[i], ns) for i, ns in by_article.items())
     )
@@ -158,6 +159,7 @@ def reading_order(chosen: Sequence[Candidate], articles: dict[str, Article]) -> 
     return out
 
 
-def _day(article: Article) -> str | None:
+def day_of(article: Article) -> str | None:
+    """The article's date as quotes and sources show it (YYYY-MM-DD), None if undated."""
     found = article_date(article)
     return found.isoformat() if found else None

@@ -1,7 +1,8 @@
-"""`askbrief index|query|show|articles|stats|eval|ui`: parse, call the library, print.
+"""`askbrief index|query|show|articles|stats|eval|ui` (and feeds|fetch|watch, cli_news.py):
+parse, call the library, print.
 
 Nothing else lives here: the library reports progress through callbacks, drawn by
-`console.ProgressBars`, and raises one-line errors, printed by `_run`.
+`console.ProgressBars`, and raises one-line errors, printed by `cli_common.run`.
 """
 
 from __future__ import annotations
@@ -13,29 +14,21 @@ from typing import Any
 
 import click
 
-from .config import Settings
+from .cli_common import (
+    articles_option,
+    build_line,
+    build_options,
+    echo_warnings,
+    quiet_option,
+    run,
+    settings_from,
+    store_options,
+)
+from .cli_news import feeds, fetch, watch
 from .console import ProgressBars
 from .errors import AskbriefError
 from .records import REASONS, Answer
 from .text import counted
-
-
-def store_options(fn: Any) -> Any:
-    """--store URI, and --index DIR, its older name for a FAISS folder."""
-    fn = click.option(
-        "--index",
-        "index_dir",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
-    )(fn)
-    return click.option(
-        "--store",
-        metavar="URI",
-        default=None,
-        help="Where the index lives: a folder (FAISS), a path ending in .db (Milvus Lite) "
-        "or http://host:19530[/prefix] (Milvus server) [env ASKBRIEF_STORE; default: index].",
-    )(fn)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,42 +38,17 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--articles",
-    "articles_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of articles, read recursively [env ASKBRIEF_ARTICLES_DIR; default: seeds].",
-)
+@articles_option("Folder of articles, read recursively")
 @store_options
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
-@click.option(
-    "--max-tokens",
-    type=click.IntRange(16, 256),
-    default=None,
-    help="Passage size in tiktoken tokens [default: 160].",
-)
-@click.option(
-    "--overlap",
-    "overlap_sentences",
-    type=click.IntRange(0, 5),
-    default=None,
-    help="Sentences repeated between passages [default: 1].",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 256),
-    default=None,
-    help="Processes that embed in parallel, each with its own model [env ASKBRIEF_WORKERS; "
-    "default: 1].",
-)
+@build_options
 @click.option(
     "--ray",
     is_flag=True,
     help="Run the --workers processes on the Ray cluster RAY_ADDRESS names (Ray must be "
     "installed here and on its nodes).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option
 def index(
     articles_dir: Path | None,
     store: str | None,
@@ -95,7 +63,7 @@ def index(
     """Index the articles; only new or changed articles are embedded."""
     from .build import build_index
 
-    settings = _settings(
+    settings = settings_from(
         store,
         index_dir,
         articles_dir=articles_dir,
@@ -104,7 +72,7 @@ def index(
         workers=workers,
     )
     with ProgressBars(enabled=not quiet) as bars:
-        report = _run(
+        report = run(
             lambda: build_index(
                 settings,
                 full=full,
@@ -113,12 +81,8 @@ def index(
                 ray=ray,
             )
         )
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(
-        f"{report.summary()} ({counted(report.articles, 'article')}, "
-        f"{counted(report.passages, 'passage')} in {settings.location.shown}, {report.seconds:.1f}s)"
-    )
+    echo_warnings(report)
+    click.echo(build_line(report, settings.location.shown))
 
 
 @cli.command()
@@ -143,6 +107,25 @@ def index(
     help="Quotes carry on into their next sentence while the answer stays within this "
     "many characters; 0 keeps single sentences [default: 850].",
 )
+@click.option(
+    "--since",
+    metavar="DATE",
+    default=None,
+    help="Only articles dated on or after DATE (YYYY-MM-DD); undated ones stay in.",
+)
+@click.option(
+    "--until",
+    metavar="DATE",
+    default=None,
+    help="Only articles dated on or before DATE; undated ones stay in.",
+)
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    default=None,
+    help='The date "this week", "yesterday" or "latest" count from [default: the newest '
+    "article's date].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
     "--batch",
@@ -157,29 +140,38 @@ def query(
     top_k: int | None,
     max_quotes: int | None,
     answer_chars: int | None,
+    since: str | None,
+    until: str | None,
+    as_of: str | None,
     as_json: bool,
     batch: Any,
 ) -> None:
     """Answer QUESTION with quotes from the articles."""
     from .index import Index
+    from .timeframe import parse_day
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
-    settings = _settings(
+    settings = settings_from(
         store, index_dir, top_k=top_k, max_quotes=max_quotes, answer_chars=answer_chars
     )
-    idx = _run(lambda: Index(settings))
+    days = {
+        name: run(lambda v=value, n=name: parse_day(v, f"--{n.replace('_', '-')}"))
+        for name, value in (("since", since), ("until", until), ("as_of", as_of))
+        if value is not None
+    }
+    idx = run(lambda: Index(settings))
     try:
         if batch is not None:
-            _batch(idx, batch)
+            _batch(idx, batch, days)
             return
-        answer = _run(lambda: idx.ask(question or ""))
+        answer = run(lambda: idx.ask(question or "", **days))
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
     finally:
         idx.store.close()
 
 
-def _batch(idx: Any, lines: Any) -> None:
+def _batch(idx: Any, lines: Any, days: dict[str, Any]) -> None:
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -191,7 +183,7 @@ def _batch(idx: Any, lines: Any) -> None:
             click.echo(f"warning: {lines.name}:{lineno}: {err}; line skipped", err=True)
             continue
         try:
-            out = idx.ask(item["question"]).to_dict()
+            out = idx.ask(item["question"], **days).to_dict()
         except AskbriefError as err:
             out = {
                 "question": item["question"],
@@ -222,10 +214,10 @@ def show(
     from .catalog import find_article
     from .stores import open_store
 
-    settings = _settings(store, index_dir, articles_dir=articles_dir)
-    opened = _run(lambda: open_store(settings))
+    settings = settings_from(store, index_dir, articles_dir=articles_dir)
+    opened = run(lambda: open_store(settings))
     try:
-        found = _run(lambda: find_article(opened, article, settings.articles_dir))
+        found = run(lambda: find_article(opened, article, settings.articles_dir))
     finally:
         opened.close()
     # Exact bytes when piped (offsets can be checked against them); a final newline only for
@@ -246,9 +238,9 @@ def articles(match: str, store: str | None, index_dir: Path | None, as_json: boo
     from .dates import article_date
     from .stores import open_store
 
-    opened = _run(lambda: open_store(_settings(store, index_dir)))
+    opened = run(lambda: open_store(settings_from(store, index_dir)))
     try:
-        entries = _run(lambda: list_articles(opened, match))
+        entries = run(lambda: list_articles(opened, match))
     finally:
         opened.close()
     for e in entries:
@@ -270,8 +262,8 @@ def stats(store: str | None, index_dir: Path | None) -> None:
     """Counts and settings of the index."""
     from .stores import open_store
 
-    settings = _settings(store, index_dir)
-    opened = _run(lambda: open_store(settings))
+    settings = settings_from(store, index_dir)
+    opened = run(lambda: open_store(settings))
     m = opened.manifest
     opened.close()
     click.echo(f"index:     {settings.location.shown}")
@@ -327,7 +319,7 @@ def eval_(
         raise click.UsageError("give --store or --index, not both")
     target = store if store is not None else index_dir
     with ProgressBars() as bars:
-        report = _run(lambda: evaluate(dataset_dir, target, limit=limit, progress=bars))
+        report = run(lambda: evaluate(dataset_dir, target, limit=limit, progress=bars))
     if dump is not None:
         write_dump(report, dump)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.render())
@@ -340,24 +332,32 @@ def eval_(
 @click.pass_context
 def ui(ctx: click.Context) -> None:
     """Serve the web UI (the same as `python app.py`; `askbrief ui --help` for options)."""
-    from .ui import main as serve
+    from .ui_launch import main as serve
 
     serve(ctx.args, prog="askbrief ui")
 
 
 def render(answer: Answer) -> str:
+    window = window_line(answer)
     if not answer.answered:
         # The message and why, on one line; the closest sentence is not an answer, so it is
         # left to --json.
         why = REASONS.get(answer.reason, "")
-        return f"{answer.message} {why}" if why else answer.message
-    lines = []
+        return " ".join(x for x in (answer.message, why, window) if x)
+    lines = [window, ""] if window else []
     for q in answer.quotes:
         # A quote that runs over a line break (a window into the next paragraph) keeps its
         # lines under the first; --json gives the text exactly.
         text = "\n    ".join(line for line in q.text.splitlines() if line.strip()) or q.text
         lines.append(f"[{q.n}] \u201c{text}\u201d")
-        lines.append(f"    \u2014 {q.title} ({q.article_id} [{q.start}, {q.end}))")
+        day = f", {q.date}" if q.date else ""
+        lines.append(f"    \u2014 {q.title} ({q.article_id} [{q.start}, {q.end}){day})")
+        lines.append("")
+    if answer.differ:
+        # articles answer with different values: each beside its source, newest first
+        lines.append("Sources differ:")
+        for c in answer.differ:
+            lines.append(f"  {c.value} \u2014 {c.title}, {c.date or 'undated'} [{c.quote}]")
         lines.append("")
     lines.append("Sources:")
     for s in answer.sources:
@@ -367,31 +367,18 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _settings(
-    store: str | None = None, index_dir: Path | None = None, **overrides: Any
-) -> Settings:
-    if store is not None and index_dir is not None:
-        raise click.UsageError("give --store or --index, not both")
-    return _run(lambda: Settings.load(store=store, index_dir=index_dir, **overrides))
+def window_line(answer: Answer) -> str:
+    """Which dates the answer was kept to, and how undated articles were treated."""
+    w = answer.window
+    if not w:
+        return ""
+    label = w.get("label")
+    asked = "" if label == "--since/--until" else f' ("{label}")'
+    return f"Searched {w.get('said')}{asked}; undated articles included."
 
 
-def _run(fn: Any) -> Any:
-    """Library errors become one-line CLI errors, never tracebacks."""
-    try:
-        return fn()
-    except AskbriefError as err:
-        raise click.ClickException(_one_line(str(err))) from None
-    except OSError as err:  # the disk, not askbrief: a full disk, a read-only folder
-        where = f"{err.filename}: " if err.filename else ""
-        raise click.ClickException(f"{where}{err.strerror or err}") from None
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-
-
-def _one_line(message: str) -> str:
-    """Errors print as one line even if a library's message had several."""
-    return " ".join(message.splitlines())
+for command in (feeds, fetch, watch):
+    cli.add_command(command)
 
 
 def main() -> None:

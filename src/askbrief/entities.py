@@ -185,11 +185,21 @@ def slot_fit(
     clause ("... named Greta Gerwig Director of the Year" for "who was named Director of the
     Year?"). 1 / (1 + words between the entity and the nearest question word); 0 when the
     sentence holds no such entity or shares no word with the question in that clause."""
+    return slot_entity(wanted_labels, asked, text, start, end, entities)[1]
+
+
+def slot_entity(
+    wanted_labels: frozenset[str], asked: set[str], text: str, start: int, end: int,
+    entities: Iterable[Entity],
+) -> tuple[Entity | None, float]:  # fmt: skip
+    """The entity that fills the question's slot in text[start:end] best, and how closely
+    (slot_fit); (None, 0.0) when none does."""
     if not wanted_labels:
-        return 0.0
+        return None, 0.0
     hits = [m for m in _TOKEN.finditer(text, start, end) if term_set(m.group()) & asked]
-    best = 0.0
-    for e_start, e_end, label in entities:
+    best: tuple[Entity | None, float] = (None, 0.0)
+    for entity in entities:
+        e_start, e_end, label = entity
         if label not in wanted_labels or term_set(text[e_start:e_end]) <= asked:
             continue
         for m in hits:
@@ -199,5 +209,7 @@ def slot_fit(
             between = text[lo:hi]
             if any(p in between for p in ";:!?") or ". " in between:
                 continue  # another clause
-            best = max(best, 1.0 / (1.0 + len(_TOKEN.findall(between))))
+            fit = 1.0 / (1.0 + len(_TOKEN.findall(between)))
+            if fit > best[1]:
+                best = (entity, fit)
     return best

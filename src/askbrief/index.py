@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from .answer import NOT_ANSWERED, Candidate, assemble, is_headline, is_quotable, select, widen
+from .answer import NOT_ANSWERED, Candidate, assemble, day_of, select, widen
+from .candidates import Cand, Pool
 from .config import Settings
-from .dates import article_date, parse_date, recency
+from .dates import parse_date
+from .disagreement import differing_claims
 from .embedding import Embedder
-from .entities import Entity, holds_answer, in_span, slot_fit, wanted
+from .entities import wanted
 from .errors import AskbriefError
 from .ranking import (
     QUESTION_FEATURES,
@@ -37,14 +39,17 @@ from .ranking import (
     reader_probabilities,
     rrf,
     sentence_scores,
+    window_prior,
 )
 from .records import Answer, Article, Quote
 from .stores import ReadStore, open_store
 from .text import depends_on_context, term_set, terms
+from .timeframe import Window, explicit, resolve
 
 MAX_QUESTION_CHARS = 2000
 QUOTE_PASSAGES = 15  # sentences of this many best passages are candidates
 SENTENCE_HITS = 80  # plus this many best sentences by dense and by keyword search
+WINDOW_DEPTH = 4  # with a time window, search this many times deeper: it drops some hits
 ALONE_CACHE = 50_000  # sentences whose own vectors are kept between questions (~80 MB)
 # Refusal reasons (records.REASONS): a best passage below this cosine is "nothing close";
 # a best article this much less fresh than the collection's newest is "only old news".
@@ -67,6 +72,7 @@ class Scored:
     reader_features: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     read: tuple[Candidate, ...] = ()
     reason: str = ""  # what a refusal would say (records.REASONS)
+    window: Window | None = None  # the dates candidates were kept to, if any
 
 
 class Index:
@@ -116,24 +122,36 @@ class Index:
         history: Sequence[str] = (),
         max_quotes: int | None = None,
         top_k: int | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        as_of: date | None = None,
     ) -> Answer:
         """Answer from verbatim quotes; `history` holds earlier questions of a conversation.
 
         Whether to answer is decided on the question alone: an earlier question can help
         choose quotes for one that leans on it ("what did he say about France?"), but never
         turns a refusal into an answer, and a question that stands on its own is answered
-        exactly as if it were asked first."""
+        exactly as if it were asked first.
+
+        Time: `since`/`until` keep the answer to articles dated between them; else the
+        question's own time words ("this week", "since Monday", "latest") name a window,
+        resolved against `as_of` or, by default, the newest article's date. Undated
+        articles always stay in; the answer says which window it used."""
         question = clean_question(question)
         max_quotes = self.settings.max_quotes if max_quotes is None else max_quotes
         if max_quotes < 1:
             raise AskbriefError("max quotes must be at least 1")
         store = self.store
-        scored = self.score(question, top_k=top_k, store=store)
+        now = as_of or _collection_now(store)
+        window = explicit(since, until) or (resolve(question, now) if now else None)
+        scored = self.score(question, top_k=top_k, store=store, window=window, now=now)
         if scored.probability < self.threshold(store):
             return self.refuse(question, scored, store)
         earlier = [h for h in history if h.strip()]
         if earlier and depends_on_context(question):
-            with_context = self.score(question, history=earlier, top_k=top_k, store=store)
+            with_context = self.score(
+                question, history=earlier, top_k=top_k, store=store, window=window, now=now
+            )
             # a follow-up keeps its own confidence
             scored = replace(with_context, probability=scored.probability)
         return self.quote(question, scored, max_quotes, store)
@@ -148,7 +166,9 @@ class Index:
         chosen = select(scored.read, max_quotes, load_weights().keep_ratio)
         articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
-        return assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
+        answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
+        differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
+        return replace(answer, window=window_note(scored.window), differ=differ)
 
     def refuse(self, question: str, scored: Scored, store: ReadStore | None = None) -> Answer:
         """A refusal that says why, with the nearest sentence as "closest, not an answer"."""
@@ -168,6 +188,7 @@ class Index:
                     best.start,
                     best.end,
                     round(best.score, 4),
+                    day_of(article),
                 )
         return Answer(
             question,
@@ -178,6 +199,7 @@ class Index:
             scored.probability,
             reason=scored.reason or "nothing-close",
             closest=closest,
+            window=window_note(scored.window),
         )
 
     def threshold(self, store: ReadStore | None = None) -> float:
@@ -195,18 +217,25 @@ class Index:
         history: Sequence[str] = (),
         top_k: int | None = None,
         store: ReadStore | None = None,
+        window: Window | None = None,
+        now: date | None = None,
     ) -> Scored:
-        """Retrieve candidates three ways and score them; no abstention decision yet."""
+        """Retrieve candidates three ways and score them; no abstention decision yet. Only
+        articles inside `window` (or undated) are candidates; `now` is the date recency is
+        measured from (default: the newest article's)."""
         store = store or self.store
         top_k = self.settings.top_k if top_k is None else top_k
         if top_k < 1:
             raise AskbriefError("top-k must be at least 1")
         qvec, qterms = self._query(question, history)
-        pids, pscores = store.search(qvec, max(top_k, QUOTE_PASSAGES))
-        dsids, dscores = store.search_sentences(qvec, SENTENCE_HITS)
-        ksids, kscores = store.search_keywords(qterms, SENTENCE_HITS)
-        pool = _Pool(store)
-        pool.add_passages(pids[:QUOTE_PASSAGES], pscores[:QUOTE_PASSAGES])
+        strict = window is not None and window.strict
+        deeper = WINDOW_DEPTH if strict else 1  # room for what a strict window drops
+        pids, pscores = store.search(qvec, max(top_k, QUOTE_PASSAGES) * deeper)
+        dsids, dscores = store.search_sentences(qvec, SENTENCE_HITS * deeper)
+        ksids, kscores = store.search_keywords(qterms, SENTENCE_HITS * deeper)
+        pool = Pool(store, window)
+        depth = len(pids) if strict else QUOTE_PASSAGES
+        pool.add_passages(pids[:depth], pscores[:depth], QUOTE_PASSAGES)
         pool.add_sentences([int(s) for s in dsids] + [int(s) for s in ksids])
         for pid, score in zip(pids, pscores, strict=True):
             pool.note_article_score(int(pid), float(score))
@@ -214,7 +243,9 @@ class Index:
         weights = load_weights()
         if not cands:
             empty_q = np.zeros(len(QUESTION_FEATURES))
-            return Scored([], np.zeros((0, len(SENTENCE_FEATURES))), empty_q, 0.0)
+            reason = "outside-window" if strict else ""
+            empty = np.zeros((0, len(SENTENCE_FEATURES)))
+            return Scored([], empty, empty_q, 0.0, reason=reason, window=window)
         qset = list(dict.fromkeys(qterms))
         dfs, n_docs = store.term_counts(qset)
         idf = {t: _idf(dfs[t], n_docs) for t in qset}
@@ -228,7 +259,7 @@ class Index:
         asked = set(terms(question))
         full_q = " ".join([question, *history[-1:]])
         article_cover = _article_cover(store, idf, pool.articles())
-        now = _collection_now(store)
+        now = now or _collection_now(store)
         fresh = {a: pool.recency(a, now, weights.undated) for a in pool.articles()}
         rows = []
         for c, d in zip(cands, dense, strict=True):
@@ -250,6 +281,7 @@ class Index:
                     type_match=float(bool(kinds) and pool.holds_answer(c, kinds, asked)),
                     length=float(np.log1p(len(c.text))),
                     recency=fresh[c.article_id],
+                    in_window=pool.window_fit(c.article_id),
                 )
             )
         feats = SENTENCE_FEATURES.matrix(rows)
@@ -268,6 +300,7 @@ class Index:
         probs = reader_probabilities(rfeats, weights)
         if probs is None:  # no reader fitted: the first stage's order, as probabilities
             probs = 1.0 / (1.0 + np.exp(-order[list(positions)]))
+        probs = window_prior(probs, rfeats)  # time words: the asked-for dates first
         read = tuple(
             sorted(
                 (replace(ranked[i], score=float(p)) for i, p in zip(positions, probs, strict=True)),
@@ -312,15 +345,16 @@ class Index:
             rfeats,
             read,
             reason,
+            window,
         )
 
     def _read(
         self,
         qvec: np.ndarray,
-        cands: list[_Cand],
+        cands: list[Cand],
         feats: np.ndarray,
         order: np.ndarray,
-        slot: Callable[[_Cand], float],
+        slot: Callable[[Cand], float],
         weights: Weights,
     ) -> tuple[tuple[int, ...], np.ndarray]:
         """The reader's signals for the first stage's best READER_DEPTH candidates."""
@@ -357,124 +391,6 @@ class Index:
         return qvec.astype(np.float32), terms(" ".join(texts))
 
 
-@dataclass
-class _Cand:
-    sid: int
-    article_id: str
-    idx: int
-    start: int
-    end: int
-    text: str
-    context: str
-    passage: float
-    passage_rank: int | None
-    following: tuple[int, int] | None  # the next sentence's span, for quote windows
-    headline: bool  # the article's first sentence repeats its title
-
-
-class _Pool:
-    """Collects candidate sentences from passages and sentence hits, with their neighbours."""
-
-    def __init__(self, store: ReadStore) -> None:
-        self.store = store
-        self.loaded: dict[str, Article | None] = {}  # article id -> article, as read
-        self.passage: dict[int, tuple[float, int]] = {}  # sid -> (best passage score, rank)
-        self.sids: set[int] = set()
-        self.article_score: dict[str, float] = {}
-        self._pid_article: dict[int, str] = {}
-        self._entities: dict[str, list[Entity]] = {}  # article id -> its named entities
-
-    def add_passages(self, pids: np.ndarray, scores: np.ndarray) -> None:
-        rows = self.store.passages([int(p) for p in pids])
-        for rank, (pid, score) in enumerate(zip(pids, scores, strict=True)):
-            row = rows.get(int(pid))
-            if row is None:
-                continue
-            self._pid_article[int(pid)] = row.article_id
-            for s in self.store.sentences(row.article_id, row.first, row.last):
-                if s.sid not in self.passage or self.passage[s.sid][0] < score:
-                    self.passage[s.sid] = (float(score), rank)
-                self.sids.add(s.sid)
-
-    def add_sentences(self, sids: list[int]) -> None:
-        self.sids.update(sids)
-
-    def note_article_score(self, pid: int, score: float) -> None:
-        article = self._pid_article.get(pid)
-        if article is None:
-            rows = self.store.passages([pid])
-            article = rows[pid].article_id if pid in rows else None
-        if article is not None:
-            self.article_score[article] = max(self.article_score.get(article, 0.0), score)
-
-    def candidates(self) -> list[_Cand]:
-        if not self.sids:
-            return []
-        rows = self.store.sentence_rows(sorted(self.sids))
-        floor = min((s for s, _ in self.passage.values()), default=0.0)
-        out = []
-        for sid, row in rows.items():
-            article_id, idx, start, end = row.article_id, row.idx, row.start, row.end
-            text = self.text(article_id)
-            sentence = text[start:end]
-            if not is_quotable(sentence):
-                continue
-            near = self.store.sentences(article_id, idx - 1, idx + 1)
-            context = " ".join(text[s.start : s.end] for s in near if s.idx != idx)
-            following = next(((s.start, s.end) for s in near if s.idx == idx + 1), None)
-            score, rank = self.passage.get(sid, (floor, None))
-            article = self.article(article_id)
-            headline = idx == 0 and article is not None and is_headline(sentence, article.title)
-            out.append(
-                _Cand(
-                    sid,
-                    article_id,
-                    idx,
-                    start,
-                    end,
-                    sentence,
-                    context,
-                    score,
-                    rank,
-                    following,
-                    headline,
-                )
-            )
-        return out
-
-    def articles(self) -> set[str]:
-        return set(self.loaded)
-
-    def text(self, article_id: str) -> str:
-        article = self.article(article_id)
-        return article.text if article else ""
-
-    def article(self, article_id: str) -> Article | None:
-        if article_id not in self.loaded:
-            self.loaded[article_id] = self.store.article(article_id)
-        return self.loaded[article_id]
-
-    def holds_answer(self, cand: _Cand, kinds: frozenset[str], asked: set[str]) -> bool:
-        return holds_answer(kinds, asked, self.text(cand.article_id), self._inside(cand))
-
-    def slot_fit(self, cand: _Cand, kinds: frozenset[str], asked: set[str]) -> float:
-        if not kinds:
-            return 0.0
-        text = self.text(cand.article_id)
-        return slot_fit(kinds, asked, text, cand.start, cand.end, self._inside(cand))
-
-    def _inside(self, cand: _Cand) -> list[Entity]:
-        """The named entities inside a candidate sentence (its article's read once)."""
-        if cand.article_id not in self._entities:
-            self._entities[cand.article_id] = self.store.entities(cand.article_id)
-        return in_span(self._entities[cand.article_id], cand.start, cand.end)
-
-    def recency(self, article_id: str, now: date | None, undated: float) -> float:
-        article = self.article(article_id)
-        fresh = recency(article_date(article), now) if article else None
-        return undated if fresh is None else fresh
-
-
 def refusal_reason(
     top_passage: float, fresh: float | None, asks_kind: bool, kind_found: bool
 ) -> str:
@@ -494,7 +410,7 @@ def _collection_now(store: ReadStore) -> date | None:
     return parse_date(str(store.manifest.get("newest_article") or ""))
 
 
-def _name_cover(question: str, best: list[_Cand]) -> float:
+def _name_cover(question: str, best: list[Cand]) -> float:
     """Off-topic questions name people and things the best sentences never mention."""
     wanted = names(question)
     if not wanted:
@@ -523,7 +439,7 @@ def spread(cands: Sequence[Any], scores: np.ndarray) -> float:
     return len({cands[i].article_id for i in top}) / max(1, len(top))
 
 
-def _agreement(pool: _Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:
+def _agreement(pool: Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:
     rows = pool.store.sentence_rows([int(s) for s in list(dsids[:10]) + list(ksids[:10])])
     dense_articles = {rows[int(s)].article_id for s in dsids[:10] if int(s) in rows}
     key_articles = {rows[int(s)].article_id for s in ksids[:10] if int(s) in rows}
@@ -550,3 +466,11 @@ def open_index(
 ) -> Index:
     """Open the index at `path` (default: ASKBRIEF_INDEX_DIR or ./index) for questions."""
     return Index(Settings.load(index_dir=path, **overrides), embedder)
+
+
+def window_note(window: Window | None) -> dict[str, str | None] | None:
+    """What an answer says of its window: the dates, what named them, and that undated
+    articles were kept in (they are never dropped for a window)."""
+    if window is None:
+        return None
+    return window.to_dict() | {"undated": "included", "said": window.describe()}

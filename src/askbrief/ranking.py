@@ -69,6 +69,9 @@ SENTENCE_FEATURES = FeatureSet(
     "type_match",  # names a thing of the kind asked for, new to the question (entities.py)
     "length",  # log of the sentence length in characters
     "recency",  # how new the sentence's article is within the collection (dates.py)
+    # the article's date against the question's time words (timeframe.py): 1 inside the
+    # window or when the question names none, 0 outside, 0.5 undated
+    "in_window",
 )
 QUESTION_FEATURES = FeatureSet(
     "top_score",  # best ranker score without its recency term: the evidence
@@ -106,6 +109,7 @@ READER_FEATURES = FeatureSet(
     "lex_own",  # idf-weighted share of question terms in the sentence
     "novel",  # share of its names and numbers the question lacks
     "recency",  # how new its article is: of two reports, the newer one leads
+    "in_window",  # its article's date against the question's time words, as above
     "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
 )
 _NUMBER = re.compile(r"\d")
@@ -235,8 +239,9 @@ def reader_features(
     cosines to the question when embedded on their own, `opening` whether each is its
     article's first sentence, `slot` how closely each fills the question's slot;
     `order` and `features` cover all candidates."""
-    type_match, lex_own, novel, fresh = (
-        SENTENCE_FEATURES.col(features, f) for f in ("type_match", "lex_own", "novel", "recency")
+    type_match, lex_own, novel, fresh, inside = (
+        SENTENCE_FEATURES.col(features, f)
+        for f in ("type_match", "lex_own", "novel", "recency", "in_window")
     )
     rows = [
         READER_FEATURES.row(
@@ -250,6 +255,7 @@ def reader_features(
             lex_own=lex_own[i],
             novel=novel[i],
             recency=fresh[i],
+            in_window=inside[i],
             slot=fit,
         )
         for rank, (i, a, first, fit) in enumerate(zip(positions, alone, opening, slot, strict=True))
@@ -271,3 +277,18 @@ def is_close(question: np.ndarray, min_passage: float) -> np.ndarray:
     top_passage = QUESTION_FEATURES.col(question, "top_passage")
     best_cover = QUESTION_FEATURES.col(question, "best_cover")
     return (top_passage >= min_passage) | (best_cover >= FULL_COVER)
+
+
+# A question's time words are a strong prior: a sentence from an article dated outside the
+# window it names keeps this share of the reader's probability (docs/quality.md, "Questions
+# about time"), so articles of the asked-for week lead unless the others are far better.
+WINDOW_PRIOR = 0.3
+
+
+def window_prior(probs: np.ndarray, reader: np.ndarray, factor: float = WINDOW_PRIOR) -> np.ndarray:
+    """The reader's probabilities with the window's prior applied (`reader`: the sentences'
+    READER_FEATURES): outside the window (in_window 0) times `factor`; the rest unchanged."""
+    if not len(probs):
+        return probs
+    outside = READER_FEATURES.col(reader, "in_window") == 0.0
+    return np.where(outside, probs * factor, probs)

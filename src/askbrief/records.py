@@ -72,6 +72,7 @@ class Quote:
     start: int
     end: int
     score: float
+    date: str | None = None  # the article's date, YYYY-MM-DD, as ranking read it
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,20 @@ class Source:
     date: str | None = None  # YYYY-MM-DD from `published` or the URL: the date ranking used
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One article's answer when articles disagree: a named entity inside a quote, with the
+    quote's number and the article's date. article.text[start:end] == value."""
+
+    value: str
+    quote: int  # the citation number of the quote holding it
+    article_id: str
+    title: str
+    date: str | None
+    start: int
+    end: int
+
+
 # Why a question was refused: the code an Answer carries, and what to tell the reader.
 REASONS = {
     "nothing-close": "Nothing in the articles is close to the question.",
@@ -95,6 +110,7 @@ REASONS = {
     "old-news": "The closest articles are older news than the rest of the collection.",
     "weak-match": "The closest sentences share some of the question's words, but none "
     "of them reads as its answer.",
+    "outside-window": "No article from the time the question asks about is close to it.",
 }
 
 
@@ -110,6 +126,11 @@ class Answer:
     reason: str = ""
     # Refused: the nearest sentence, shown only as "closest, not an answer".
     closest: Quote | None = None
+    # The dates the answer was kept to ({"from", "to", "label", "undated", "said"}), if
+    # the question or --since/--until named some.
+    window: dict[str, str | None] | None = None
+    # Articles whose quotes answer with different values, newest first ("Sources differ").
+    differ: tuple[Claim, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -123,6 +144,8 @@ class Answer:
             "n_articles": len(self.sources),
             "quotes": [asdict(q) for q in self.quotes],
             "closest": asdict(self.closest) if self.closest else None,
+            "window": self.window,
+            "sources_differ": [asdict(c) for c in self.differ],
             "sources": [asdict(s) | {"quotes": list(s.quotes)} for s in self.sources],
         }
 

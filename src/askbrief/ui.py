@@ -8,14 +8,13 @@ so the library and the CLI never pay for it.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +30,12 @@ import gradio as gr  # noqa: E402
 from .articles import SUPPORTED_SUFFIXES  # noqa: E402
 from .build import build_index  # noqa: E402
 from .config import Settings  # noqa: E402
-from .console import ProgressBars  # noqa: E402
 from .embedding import Embedder  # noqa: E402
 from .errors import AskbriefError, NoIndexError  # noqa: E402
 from .index import Index  # noqa: E402
 from .records import Article, BuildReport  # noqa: E402
 from .text import plural  # noqa: E402
+from .timeframe import parse_day  # noqa: E402
 from .ui_render import (  # noqa: E402
     CSS,
     MONO_FONTS,
@@ -96,8 +95,14 @@ class Backend:
                 self._index = Index(self.settings, self.embedder)
             return self._index
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> dict[str, Any]:
-        return self.index().ask(question, history=list(history)).to_dict()
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        since: date | None = None,
+        until: date | None = None,
+    ) -> dict[str, Any]:
+        return self.index().ask(question, history=list(history), since=since, until=until).to_dict()
 
     def article(self, article_id: str) -> Article:
         return self.index().article(article_id)
@@ -118,13 +123,17 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 
 def render_status(backend: Backend) -> str:
-    """The status line for the index the chat answers from, or why there is none."""
+    """The status line for the index the chat answers from, or why there is none; with what
+    its last build changed (the manifest's last_build), if that build is the one shown."""
     try:
+        manifest = backend.index().store.manifest
         stats = backend.stats()
     except NoIndexError:
         return render_status_problem(NO_INDEX)
     except AskbriefError as err:
         return render_status_problem(f"Index unavailable: {err}")
+    if "last_build" not in stats and manifest.get("built_at") == stats.get("built_at"):
+        stats["last_build"] = manifest.get("last_build")
     return render_status_line(stats)
 
 
@@ -184,6 +193,8 @@ class Widgets:
     status: gr.HTML
     chat: gr.Chatbot
     question: gr.Textbox
+    since: gr.Textbox
+    until: gr.Textbox
     ask: gr.Button
     clear: gr.Button
     examples: gr.Examples
@@ -226,11 +237,22 @@ def _layout(backend: Backend) -> Widgets:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             chat, question, ask, clear, examples = _chat_column()
+            since, until = _date_range()
         with gr.Column(scale=2, min_width=340):
             gr.Markdown("### Source", elem_classes=["ab-h"])
             panel = gr.HTML(SOURCE_PLACEHOLDER, elem_id="ab-source", js_on_load=SOURCE_JS)
     files, log = _upload_row(backend)
-    return Widgets(turns, status, chat, question, ask, clear, examples, panel, files, log)
+    return Widgets(
+        turns, status, chat, question, since, until, ask, clear, examples, panel, files, log
+    )
+
+
+def _date_range() -> tuple[gr.Textbox, gr.Textbox]:
+    """Optional dates that keep answers to articles dated between them (undated ones stay)."""
+    with gr.Accordion("Only articles between dates", open=False, elem_id="ab-dates"), gr.Row():
+        since = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="ab-since")
+        until = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="ab-until")
+    return since, until
 
 
 def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.Examples]:
@@ -293,7 +315,7 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
     """Event handlers. UI events are private; the public endpoints are /ask and /ask_followup."""
     respond = make_respond(backend)
     chat_io: dict[str, Any] = {
-        "inputs": [w.question, w.turns],
+        "inputs": [w.question, w.turns, w.since, w.until],
         "outputs": [w.chat, w.turns, w.question],
         "api_visibility": "private",
         "show_progress": "minimal",
@@ -331,9 +353,10 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
 
     # Two endpoints rather than one with an optional history: Gradio's HTTP API refuses a
     # call that sends fewer values than the endpoint declares, and /ask's callers send one.
-    ask, ask_followup = make_api(backend)
+    ask, ask_followup, ask_between = make_api(backend)
     gr.api(ask, api_name="ask")
     gr.api(ask_followup, api_name="ask_followup")
+    gr.api(ask_between, api_name="ask_between")
 
 
 def _rejected(message: str) -> gr.Error:
@@ -348,17 +371,19 @@ def _shown(value: object) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-def make_api(backend: Backend) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def make_api(backend: Backend) -> tuple[Callable[..., Any], ...]:
     """The public endpoints' functions; their docstrings and hints are the API page."""
 
-    def answer(question: object, history: list[str]) -> dict[str, Any]:
+    def answer(
+        question: object, history: list[str], since: object = "", until: object = ""
+    ) -> dict[str, Any]:
         if not isinstance(question, str):
             raise _rejected(
                 f"question is {_shown(question)}, not text; ask e.g. "
                 '"What did Lavrov say about France?"'
             )
         try:
-            return backend.ask(question, history)
+            return backend.ask(question, history, *dates(since, until))
         except AskbriefError as err:
             raise _rejected(str(err)) from None
 
@@ -380,12 +405,20 @@ def make_api(backend: Backend) -> tuple[Callable[..., Any], Callable[..., Any]]:
                 raise _rejected(f"history[{i}] is {_shown(earlier)}, not a question; {give}")
         return answer(question, history)
 
-    return ask, ask_followup
+    def ask_between(question: str, since: str, until: str) -> dict[str, Any]:
+        """The same, kept to articles dated from `since` to `until` (YYYY-MM-DD; "" leaves
+        that side open). Undated articles always stay in; the answer's `window` says so."""
+        return answer(question, [], since, until)
+
+    return ask, ask_followup, ask_between
 
 
 def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
-    def respond(question: str, turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
-        """Answer with the session's earlier questions as history, so follow-ups work."""
+    def respond(
+        question: str, turns: list[Turn], since: str = "", until: str = ""
+    ) -> Iterator[tuple[Any, ...]]:
+        """Answer with the session's earlier questions as history, so follow-ups work, and
+        the date range if one is given."""
         question = (question or "").strip()
         if not question:
             yield chat_messages(turns), turns, ""
@@ -393,7 +426,8 @@ def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
         yield chat_messages(turns, pending=question), turns, ""
         history = [t["question"] for t in turns]
         try:
-            turn: Turn = {"question": question, "answer": backend.ask(question, history)}
+            answer = backend.ask(question, history, *dates(since, until))
+            turn: Turn = {"question": question, "answer": answer}
         except NoIndexError:
             turn = {"question": question, "answer": None, "error": NO_INDEX}
         except AskbriefError as err:
@@ -402,6 +436,20 @@ def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
         yield chat_messages(turns), turns, ""
 
     return respond
+
+
+def dates(since: object, until: object) -> tuple[date | None, date | None]:
+    """The date range's two fields as dates; "" or None leaves a side open. A value that is
+    not a date is an AskbriefError naming it."""
+
+    def day(value: object, what: str) -> date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            raise AskbriefError(f"{what} is {_shown(value)}; give a date as YYYY-MM-DD")
+        return parse_day(value, what)
+
+    return day(since, "from-date"), day(until, "to-date")
 
 
 def make_show_source(backend: Backend) -> Callable[..., str]:
@@ -447,114 +495,3 @@ def make_add_articles(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...
                 yield render_log([*lines, failed]), render_status(backend), None
 
     return add_articles
-
-
-# --------------------------------------------------------------------------- start-up
-
-
-def parse_args(
-    argv: Sequence[str] | None = None, prog: str = "python app.py"
-) -> argparse.Namespace:
-    """The launcher's options; `prog` names the command in --help (`askbrief ui` too)."""
-    parser = argparse.ArgumentParser(
-        prog=prog, description="Serve the askbrief web UI (local, offline)."
-    )
-    parser.add_argument(
-        "--host",
-        default=os.environ.get("ASKBRIEF_HOST") or DEFAULT_HOST,
-        help="Address to bind [env ASKBRIEF_HOST; default: 127.0.0.1, this machine only].",
-    )
-    parser.add_argument(
-        "--port",
-        type=_port,  # argparse converts a string default too, so a bad env value is reported
-        default=os.environ.get("ASKBRIEF_PORT") or str(DEFAULT_PORT),
-        help="Port [env ASKBRIEF_PORT; default: 7860].",
-    )
-    parser.add_argument(
-        "--articles",
-        type=Path,
-        default=None,
-        help="Articles folder [env ASKBRIEF_ARTICLES_DIR; default: seeds].",
-    )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--store",
-        metavar="URI",
-        default=None,
-        help="Where the index lives: a folder (FAISS), a .db path (Milvus Lite) or "
-        "http://host:19530 (Milvus server) [env ASKBRIEF_STORE; default: index].",
-    )
-    where.add_argument(
-        "--index",
-        type=Path,
-        default=None,
-        help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
-    )
-    return parser.parse_args(argv)
-
-
-def _port(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
-    return int(value)
-
-
-def ensure_index(settings: Settings, embedder: Embedder) -> None:
-    """Build the index from the articles folder if there is none yet. An index that exists
-    but cannot be used (damaged, older format) is an error to fix, not to paper over."""
-    try:
-        Index(settings, embedder)
-        return
-    except NoIndexError:
-        pass
-    except AskbriefError as err:
-        sys.exit(f"askbrief: {err}")
-    print(
-        f"askbrief: no index at {settings.store_uri} yet; building it from "
-        f"{settings.articles_dir}/ …",
-        flush=True,
-    )
-    try:
-        with ProgressBars() as bars:
-            report = build_index(settings, embedder, progress=bars)
-    except AskbriefError as err:
-        print(f"askbrief: {err}\naskbrief: serving anyway; upload articles in the UI", flush=True)
-        return
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"askbrief: {report.summary()}", flush=True)
-
-
-def _display(settings: Settings) -> str:
-    """The index as start-up messages name it: a resolved folder, or the store URI."""
-    return settings.store if settings.store else f"{settings.index_dir.resolve()}/"
-
-
-def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None:
-    """Serve the UI until Ctrl+C: `python app.py` and `askbrief ui` both call this, with
-    argv as given after the command (None: sys.argv[1:])."""
-    args = parse_args(argv, prog)
-    try:
-        settings = Settings.load(articles_dir=args.articles, index_dir=args.index, store=args.store)
-    except AskbriefError as err:
-        sys.exit(f"askbrief: {err}")
-    embedder = Embedder()
-    ensure_index(settings, embedder)
-    # Load the model now, off the main thread, so the first question does not wait for it.
-    threading.Thread(target=lambda: embedder.model, name="askbrief-warm-up", daemon=True).start()
-    app = make_app(settings=settings, embedder=embedder)
-    try:
-        _, url, _ = app.launch(
-            server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True
-        )
-    except OSError:
-        sys.exit(
-            f"askbrief: cannot serve on {args.host}:{args.port} (in use, or not an address of "
-            "this machine); choose another with --host/--port or ASKBRIEF_HOST/ASKBRIEF_PORT"
-        )
-    print(
-        f"askbrief: serving {_display(settings)} (articles: "
-        f"{settings.articles_dir.resolve()}/) at {url.rstrip('/')}  — Ctrl+C to stop",
-        flush=True,
-    )
-    app.block_thread()

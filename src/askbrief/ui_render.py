@@ -51,16 +51,49 @@ def render_answer(turn: int, answer: Mapping[str, Any]) -> str:
         return render_refusal(turn, answer)
     quotes = "".join(
         f'<blockquote class="ab-quote"><span class="ab-quote-text">{_one_line(q["text"])}'
-        f"</span> {cite_link(turn, q['n'])}</blockquote>"
+        f"</span> {cite_link(turn, q['n'])}{_date(q.get('date'))}</blockquote>"
         for q in answer["quotes"]
     )
     sources = "".join(_source_item(turn, s) for s in answer["sources"])
     return (
-        f'<div class="ab-answer ab-turn-{turn}">{quotes}'
+        f'<div class="ab-answer ab-turn-{turn}">{render_window(answer)}{quotes}'
+        f"{render_differ(turn, answer)}"
         f'<div class="ab-count">{esc(quote_count(answer))}</div><div class="ab-sources">'
         '<div class="ab-sources-h">'
         f"Sources</div><ul>{sources}</ul></div></div>"
     )
+
+
+def render_window(answer: Mapping[str, Any]) -> str:
+    """Which dates the answer was kept to (or preferred), and what it did with undated
+    articles; nothing when the question named no time."""
+    window = answer.get("window")
+    if not window:
+        return ""
+    label = window.get("label")
+    asked = "" if label == "--since/--until" else f" (&ldquo;{esc(label)}&rdquo;)"
+    return (
+        f'<div class="ab-window">Searched {esc(window.get("said"))}{asked}; '
+        "undated articles included.</div>"
+    )
+
+
+def render_differ(turn: int, answer: Mapping[str, Any]) -> str:
+    """'Sources differ': each article's value beside its source and date, newest first."""
+    claims = answer.get("sources_differ") or []
+    if not claims:
+        return ""
+    items = "".join(
+        f'<li><span class="ab-value">{esc(c["value"])}</span> — {esc(c["title"])}'
+        f'<span class="ab-meta"> · {esc(c.get("date") or "undated")}</span> '
+        f"{cite_link(turn, c['quote'])}</li>"
+        for c in claims
+    )
+    return f'<div class="ab-differ"><div class="ab-differ-h">Sources differ</div><ul>{items}</ul></div>'
+
+
+def _date(day: object) -> str:
+    return f' <span class="ab-date">{esc(day)}</span>' if day else ""
 
 
 def render_refusal(turn: int, answer: Mapping[str, Any]) -> str:
@@ -79,7 +112,8 @@ def render_refusal(turn: int, answer: Mapping[str, Any]) -> str:
         )
     return (
         f'<div class="ab-none ab-turn-{turn}"><strong>{esc(answer["message"])}</strong>'
-        f'{why_html} <span class="ab-hint">{esc(REFUSAL_HINT)}</span>{closest_html}</div>'
+        f'{why_html} <span class="ab-hint">{esc(REFUSAL_HINT)}</span>{render_window(answer)}'
+        f"{closest_html}</div>"
     )
 
 
@@ -185,16 +219,34 @@ def highlight(text: str, quotes: Sequence[Mapping[str, Any]], current: int) -> s
 
 
 def render_status(stats: Mapping[str, Any]) -> str:
-    """One line from Index.stats(): what the chat is answering from."""
+    """One line from Index.stats(), plus the manifest's `last_build` when given: what the chat
+    is answering from, and what the last update changed ("updated …: 3 new articles"), so a
+    page left open shows that `askbrief watch` or an upload brought in something new."""
     built = str(stats.get("built_at") or "?").replace("T", " ").replace("+00:00", " UTC")
     articles, passages = stats.get("articles"), stats.get("passages")
+    changes = build_changes(stats.get("last_build"))
     parts = [
         f"<b>{esc(articles)}</b> {plural(articles, 'article')}",
         f"<b>{esc(passages)}</b> {plural(passages, 'passage')}",
         f"model {esc(stats.get('model'))}",
-        f"built {esc(built)}",
+        f"built {esc(built)}" if changes is None else f"updated {esc(built)}: {esc(changes)}",
     ]
     return f'<div class="ab-status">Index: {" · ".join(parts)}</div>'
+
+
+def build_changes(last: object) -> str | None:
+    """'12 new articles, 1 changed, 1 removed' from a manifest's last_build, zeros left out
+    ('no changes' if all are); None for an index that does not record it."""
+    if not isinstance(last, Mapping):
+        return None
+    try:
+        added, updated, removed = (int(last.get(k) or 0) for k in ("added", "updated", "removed"))
+    except (TypeError, ValueError):
+        return None
+    words = [f"{added} new {plural(added, 'article')}"] if added else []
+    words += [f"{updated} changed"] if updated else []
+    words += [f"{removed} removed"] if removed else []
+    return ", ".join(words) or "no changes"
 
 
 def render_status_problem(message: str) -> str:
@@ -290,6 +342,13 @@ details.ab-closest summary { cursor: pointer; }
 .ab-text mark.ab-current { background: #fbbf24; box-shadow: 0 0 0 2px #d97706; }
 .ab-mark-n { color: var(--color-accent); font-weight: 600; user-select: none; margin-left: 1px; }
 #ab-upload-log { font-size: .92em; }
+.ab-date { color: var(--body-text-color-subdued); font-size: .85em; white-space: nowrap; }
+.ab-window { color: var(--body-text-color-subdued); font-size: .9em; margin: 0 0 .45em; }
+.ab-differ { margin: .2em 0 .5em; padding: .35em .8em; border-radius: 6px;
+  border: 1px solid #d97706; background: var(--background-fill-secondary); font-size: .92em; }
+.ab-differ-h { font-weight: 600; color: #b45309; }
+.ab-differ ul { margin: .1em 0 0; padding-left: 1.1em; }
+.ab-value { font-weight: 600; }
 """
 
 # Runs once per page in the source panel: a click on any [n] in the chat (capture phase, so

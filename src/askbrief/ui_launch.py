@@ -1,0 +1,127 @@
+"""Starting the web UI: `python app.py` and `askbrief ui` both call `main`, which reads the
+options, builds a missing index (progress on the console), and serves until Ctrl+C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from .build import build_index
+from .config import Settings
+from .console import ProgressBars
+from .embedding import Embedder
+from .errors import AskbriefError, NoIndexError
+from .index import Index
+from .ui import DEFAULT_HOST, DEFAULT_PORT, make_app
+
+
+def parse_args(
+    argv: Sequence[str] | None = None, prog: str = "python app.py"
+) -> argparse.Namespace:
+    """The launcher's options; `prog` names the command in --help (`askbrief ui` too)."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Serve the askbrief web UI (local, offline)."
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("ASKBRIEF_HOST") or DEFAULT_HOST,
+        help="Address to bind [env ASKBRIEF_HOST; default: 127.0.0.1, this machine only].",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,  # argparse converts a string default too, so a bad env value is reported
+        default=os.environ.get("ASKBRIEF_PORT") or str(DEFAULT_PORT),
+        help="Port [env ASKBRIEF_PORT; default: 7860].",
+    )
+    parser.add_argument(
+        "--articles",
+        type=Path,
+        default=None,
+        help="Articles folder [env ASKBRIEF_ARTICLES_DIR; default: seeds].",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--store",
+        metavar="URI",
+        default=None,
+        help="Where the index lives: a folder (FAISS), a .db path (Milvus Lite) or "
+        "http://host:19530 (Milvus server) [env ASKBRIEF_STORE; default: index].",
+    )
+    where.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
+    )
+    return parser.parse_args(argv)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+def ensure_index(settings: Settings, embedder: Embedder) -> None:
+    """Build the index from the articles folder if there is none yet. An index that exists
+    but cannot be used (damaged, older format) is an error to fix, not to paper over."""
+    try:
+        Index(settings, embedder)
+        return
+    except NoIndexError:
+        pass
+    except AskbriefError as err:
+        sys.exit(f"askbrief: {err}")
+    print(
+        f"askbrief: no index at {settings.store_uri} yet; building it from "
+        f"{settings.articles_dir}/ …",
+        flush=True,
+    )
+    try:
+        with ProgressBars() as bars:
+            report = build_index(settings, embedder, progress=bars)
+    except AskbriefError as err:
+        print(f"askbrief: {err}\naskbrief: serving anyway; upload articles in the UI", flush=True)
+        return
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"askbrief: {report.summary()}", flush=True)
+
+
+def _display(settings: Settings) -> str:
+    """The index as start-up messages name it: a resolved folder, or the store URI."""
+    return settings.store if settings.store else f"{settings.index_dir.resolve()}/"
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None:
+    """Serve the UI until Ctrl+C: `python app.py` and `askbrief ui` both call this, with
+    argv as given after the command (None: sys.argv[1:])."""
+    args = parse_args(argv, prog)
+    try:
+        settings = Settings.load(articles_dir=args.articles, index_dir=args.index, store=args.store)
+    except AskbriefError as err:
+        sys.exit(f"askbrief: {err}")
+    embedder = Embedder()
+    ensure_index(settings, embedder)
+    # Load the model now, off the main thread, so the first question does not wait for it.
+    threading.Thread(target=lambda: embedder.model, name="askbrief-warm-up", daemon=True).start()
+    app = make_app(settings=settings, embedder=embedder)
+    try:
+        _, url, _ = app.launch(
+            server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True
+        )
+    except OSError:
+        sys.exit(
+            f"askbrief: cannot serve on {args.host}:{args.port} (in use, or not an address of "
+            "this machine); choose another with --host/--port or ASKBRIEF_HOST/ASKBRIEF_PORT"
+        )
+    print(
+        f"askbrief: serving {_display(settings)} (articles: "
+        f"{settings.articles_dir.resolve()}/) at {url.rstrip('/')}  — Ctrl+C to stop",
+        flush=True,
+    )
+    app.block_thread()

@@ -1,0 +1,132 @@
+"""Questions about time: each time expression as a window of dates against a fixed "now",
+and answers kept to it on a real index of dated articles (one undated)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import CountingEmbedder
+from dated_articles import ARTICLES, BRIDGE, build_dated
+
+from askbrief import Index
+from askbrief.cli import cli
+from askbrief.errors import AskbriefError
+from askbrief.timeframe import explicit, parse_day, resolve
+
+NOW = date(2024, 2, 21)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("What happened today?", "2024-02-21", "2024-02-21"),
+        ("Who resigned yesterday?", "2024-02-20", "2024-02-20"),
+        ("Which storm hit Britain this week?", "2024-02-19", "2024-02-21"),
+        ("Who won the final last week?", "2024-02-12", "2024-02-18"),
+        ("What did prices do this month?", "2024-02-01", "2024-02-21"),
+        ("What did prices do last month?", "2024-01-01", "2024-01-31"),
+        ("Who was elected in March?", "2023-03-01", "2023-03-31"),  # the March before now
+        ("Who was elected in January 2024?", "2024-01-01", "2024-01-31"),
+        ("Who won the league in 2023?", "2023-01-01", "2023-12-31"),
+        ("What has changed since Monday?", "2024-02-19", "2024-02-21"),
+        ("What has changed since 12 February?", "2024-02-12", "2024-02-21"),
+        ("What has changed since 2024-02-01?", "2024-02-01", "2024-02-21"),
+        ("What is the latest figure?", "2024-01-23", "2024-02-21"),
+        ("What is the most recent count?", "2024-01-23", "2024-02-21"),
+        ("Who leads the party now?", "2024-01-23", "2024-02-21"),
+        ("What happened this year?", "2024-01-01", "2024-02-21"),
+    ],
+)
+def test_time_words_name_a_window(question: str, start: str, end: str) -> None:
+    window = resolve(question, NOW)
+    assert window is not None
+    assert (window.start, window.end) == (date.fromisoformat(start), date.fromisoformat(end))
+    assert window.label in question.lower()
+
+
+def test_questions_without_time_words_have_no_window() -> None:
+    for question in ("What is the capital of France?", "Who won the 1998 World Cup?"):
+        assert resolve(question, NOW) is None
+
+
+def test_explicit_dates_and_their_errors() -> None:
+    window = explicit(date(2024, 2, 1), None)
+    assert window is not None and window.describe() == "articles from 2024-02-01 on"
+    assert explicit(None, None) is None
+    with pytest.raises(AskbriefError, match="after --until"):
+        explicit(date(2024, 2, 2), date(2024, 2, 1))
+    assert parse_day("12 Feb 2024") == date(2024, 2, 12)
+    with pytest.raises(AskbriefError, match="'soon' is not a date"):
+        parse_day("soon", "--since")
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Index:
+    floods = [a for a in ARTICLES if a["id"].startswith("flood")]
+    settings = build_dated(tmp_path_factory.mktemp("dated"), embedder, [*floods, BRIDGE])
+    return Index(settings, embedder)
+
+
+def test_this_week_and_last_week_answer_from_their_own_week(dated: Index) -> None:
+    # the newest article is from 2024-02-16, a Friday: "this week" is 12-16 February
+    this_week = dated.ask("How many people were killed in the Kellin flood this week?")
+    assert this_week.answered and this_week.quotes[0].article_id == "flood-2"
+    assert this_week.window is not None
+    assert (this_week.window["from"], this_week.window["to"]) == ("2024-02-12", "2024-02-16")
+    assert this_week.window["undated"] == "included"
+    assert {q.article_id for q in this_week.quotes} <= {"flood-2", "bridge"}
+    last_week = dated.ask("How many people were killed in the Kellin flood last week?")
+    assert last_week.answered and last_week.quotes[0].article_id == "flood-1"
+    assert "flood-2" not in {q.article_id for q in last_week.quotes}
+    # every quote carries its article's date
+    assert this_week.quotes[0].date == "2024-02-16" and last_week.quotes[0].date == "2024-02-05"
+
+
+def test_undated_articles_stay_in_a_window(dated: Index) -> None:
+    answer = dated.ask("What will Kellin rebuild this week?")
+    assert answer.answered and answer.quotes[0].article_id == "bridge"
+    assert answer.quotes[0].date is None and answer.window is not None
+
+
+def test_as_of_moves_now_and_since_until_filter(dated: Index) -> None:
+    q = "How many people were killed in the Kellin flood this week?"
+    early = dated.ask(q, as_of=date(2024, 2, 9))  # that week: 5-9 February
+    assert early.answered and early.quotes[0].article_id == "flood-1"
+    before = dated.ask("How many people were killed in the Kellin flood?", until=date(2024, 2, 10))
+    assert before.answered and {q.article_id for q in before.quotes} <= {"flood-1", "bridge"}
+    assert before.window is not None and before.window["label"] == "--since/--until"
+    # a window with no article about the question: refused, saying why and which window
+    none = dated.ask("How many people were killed in the Kellin flood?", since=date(2025, 1, 1))
+    assert not none.answered and none.window is not None
+
+
+def test_cli_since_until_as_of(dated: Index) -> None:
+    env = {
+        "ASKBRIEF_INDEX_DIR": str(dated.settings.index_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+    run = CliRunner().invoke
+    q = "How many people were killed in the Kellin flood this week?"
+    out = run(cli, ["query", q], env=env)
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith(
+        'Searched articles from 2024-02-12 to 2024-02-16 ("this week"); undated articles included.'
+    )
+    assert "(flood-2 [" in out.output and ", 2024-02-16)" in out.output
+    data = json.loads(run(cli, ["query", "--json", "--as-of", "2024-02-09", q], env=env).output)
+    assert data["window"]["from"] == "2024-02-05" and data["quotes"][0]["article_id"] == "flood-1"
+    assert data["quotes"][0]["date"] == "2024-02-05"
+    since = run(cli, ["query", "--json", "--since", "2024-02-10", "Kellin flood deaths"], env=env)
+    assert {q["article_id"] for q in json.loads(since.output)["quotes"]} <= {"flood-2", "bridge"}
+    bad = run(cli, ["query", "--since", "soon", "x"], env=env)
+    assert bad.exit_code != 0
+    assert bad.output.strip() == "Error: --since 'soon' is not a date; use YYYY-MM-DD"
+
+
+def test_no_window_without_dates_or_time_words(tmp_path: Path, dated: Index) -> None:
+    answer = dated.ask("How many people were killed in the Kellin flood?")
+    assert answer.window is None and answer.answered
