@@ -79,7 +79,7 @@ def differing_claims(
                 claims[q.article_id] = Claim(value, q.n, q.article_id, q.title, q.date, start, end)
     # values of one kind only: a stadium and its city, or a person and a nationality, are
     # not two answers to the same question
-    differing = [c for c in by_label.values() if len({_key(x.value) for x in c.values()}) > 1]
+    differing = [c for c in by_label.values() if _distinct([x.value for x in c.values()]) > 1]
     if not differing:
         return ()
     claims = max(differing, key=len)
@@ -88,10 +88,22 @@ def differing_claims(
 
 
 def _key(value: str) -> str:
-    """Values that say the same thing compare equal: '1,200' and '1200', 'Fifteen' and '15'."""
-    words = normalize(value).replace(",", "").split()
-    words = [_NUMBER_WORDS.get(w, w) for w in words if w not in {"the", "a", "an", "about"}]
-    return re.sub(r"\s+", " ", " ".join(words))
+    """Values that say the same thing compare equal: '1,200' and '1200', 'Fifteen' and '15',
+    "Alaska Airlines'" and 'Alaska Airlines'."""
+    text = re.sub(r"['’]s?\b|['’]$", "", normalize(value).replace(",", ""))
+    words = [_NUMBER_WORDS.get(w, w) for w in text.split() if w not in {"the", "a", "an", "about"}]
+    return " ".join(words)
+
+
+def _distinct(values: list[str]) -> int:
+    """How many different values: names where one is the start of the other ('Alaska Air',
+    'Alaska Airlines') count once; numbers only when equal."""
+    keys: list[str] = []
+    for key in sorted({_key(v) for v in values}, key=len):
+        named = not any(ch.isdigit() for ch in key)
+        if not any(key == k or (named and key.startswith(k)) for k in keys):
+            keys.append(key)
+    return len(keys)
 
 
 def _desc(day: str | None) -> str:
