@@ -85,7 +85,7 @@ def _build_lock(settings: Settings, on_wait: Callable[[str], None] | None) -> It
         lock.acquire(timeout=0)
     except Timeout:
         if on_wait:
-            on_wait(f"another askbrief index is updating {where.uri}; waiting for it to finish")
+            on_wait(f"another askbrief index is updating {where.shown}; waiting for it to finish")
         lock.acquire()
     try:
         yield

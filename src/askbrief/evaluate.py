@@ -412,7 +412,7 @@ def _report(
     threshold = idx.threshold()
     return EvalReport(
         dataset=str(dataset),
-        index_dir=settings.store_uri,
+        index_dir=settings.location.shown,
         threshold=threshold,
         max_quotes=settings.max_quotes,
         scores=score_records(records),

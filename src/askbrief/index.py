@@ -107,7 +107,7 @@ class Index:
             "overlap_sentences",
             "newest_article",
         )
-        return {"index": self.settings.store_uri, **{k: m.get(k) for k in keys}}
+        return {"index": self.settings.location.shown, **{k: m.get(k) for k in keys}}
 
     def article(self, article_id: str) -> Article:
         found = self.store.article(article_id)

@@ -79,7 +79,7 @@ class _Builder:
     def __init__(self, conn: Connection, job: BuildJob) -> None:
         self.conn = conn
         self.job = job
-        self.uri = conn.loc.uri
+        self.uri = conn.loc.shown  # messages never show a password
 
     def run(self, full: bool) -> BuildReport:
         meta = self._prepare(full)

@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import AskbriefError, IndexMismatchError, NoIndexError, StoreError
-from .location import MILVUS_LITE, StoreLocation
+from .location import MILVUS, MILVUS_LITE, StoreLocation
 from .manifest import FULL_HINT
 from .milvus_schema import KINDS
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a server
+# Seconds a read may take on a server. pymilvus gives calls no deadline: on a hung server
+# (or a host gone silent) a question would wait over a minute before failing.
+CALL_TIMEOUT = 10.0
+READS = frozenset({"get", "get_load_state", "has_collection", "query_iterator", "search"})
 FETCH = 1000  # ids per get()
 
 T = TypeVar("T")
@@ -78,11 +82,24 @@ class Connection:
         return f"{self.loc.prefix}_{kind}"
 
     def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """fn(*args, **kwargs) with one-line errors. Reads from a server get CALL_TIMEOUT. A
+        restarted server has released the collections: they are loaded, and the call tried
+        once more, so open stores answer again without being reopened."""
+        if self.loc.kind == MILVUS and getattr(fn, "__name__", "") in READS:
+            kwargs.setdefault("timeout", CALL_TIMEOUT)
         try:
             return fn(*args, **kwargs)
         except AskbriefError:
             raise
         except Exception as err:  # pymilvus, grpc and Milvus Lite each raise their own
+            if not _released(err):
+                raise _store_error(self.loc, err) from None
+        self.load(strict=False)
+        try:
+            return fn(*args, **kwargs)
+        except AskbriefError:
+            raise
+        except Exception as err:
             raise _store_error(self.loc, err) from None
 
     def close(self) -> None:
@@ -110,12 +127,15 @@ class Connection:
     def has(self, kind: str) -> bool:
         return bool(self.call(self.client.has_collection, self.name(kind)))
 
-    def load(self) -> None:
-        """Collections must be loaded before reads (Milvus Lite releases them on restart)."""
+    def load(self, *, strict: bool = True) -> None:
+        """Collections must be loaded before reads (Milvus Lite releases them on restart).
+        strict: a missing collection is an error (else it is left to the caller)."""
         for kind in KINDS:
             if not self.has(kind):
+                if not strict:
+                    continue
                 raise IndexMismatchError(
-                    f"{self.loc.uri}: collection {self.name(kind)} is missing; {FULL_HINT}"
+                    f"{self.loc.shown}: collection {self.name(kind)} is missing; {FULL_HINT}"
                 )
             state = self.call(self.client.get_load_state, self.name(kind))
             if "NotLoad" in str(state.get("state")):
@@ -159,14 +179,10 @@ class Connection:
 
     def meta(self) -> dict[str, Any] | None:
         """The meta row's JSON, or None if there is none (never built)."""
-        name = self.name("meta")
         if not self.has("meta"):
             return None
-        try:
-            found = self.client.get(name, ids=[0], output_fields=["body"])
-        except Exception:  # not loaded yet (Milvus Lite after a restart): load, ask again
-            self.load_one("meta")
-            found = self.call(self.client.get, name, ids=[0], output_fields=["body"])
+        # not loaded yet (after a restart): call() loads it and asks again
+        found = self.call(self.client.get, self.name("meta"), ids=[0], output_fields=["body"])
         if not found:
             return None
         try:
@@ -175,7 +191,7 @@ class Connection:
             body = None
         if not isinstance(body, dict):
             raise IndexMismatchError(
-                f"{self.loc.uri}: the store's meta row is damaged; {FULL_HINT}"
+                f"{self.loc.shown}: the store's meta row is damaged; {FULL_HINT}"
             )
         return body
 
@@ -248,18 +264,35 @@ def _drop_index_files(loc: StoreLocation, collection: str) -> bool:
 
 
 def _reason(err: Exception) -> str:
-    message = getattr(err, "message", None) or str(err) or type(err).__name__
+    details = getattr(err, "details", None)  # grpc's errors: their status text, not a repr
+    message = (
+        (details() if callable(details) else None)
+        or getattr(err, "message", None)
+        or str(err)
+        or type(err).__name__
+    )
     return " ".join(str(message).split())
+
+
+def _released(err: Exception) -> bool:
+    """Milvus's "collection not loaded" (code 101), as a restarted server answers reads."""
+    reason = _reason(err)
+    return getattr(err, "code", None) == 101 or "not loaded" in reason or "'released'" in reason
 
 
 def _store_error(loc: StoreLocation, err: Exception) -> AskbriefError:
     reason = _reason(err)
     if loc.kind == MILVUS_LITE and ("lock" in reason.lower() or "Open local milvus" in reason):
         return StoreError(
-            f"{loc.uri} cannot be opened ({reason}); another process may have it open"
+            f"{loc.shown} cannot be opened ({reason}); another process may have it open"
+        )
+    if any(s in reason for s in ("Deadline", "DEADLINE", "Retry timeout")):
+        return StoreError(
+            f"lost the Milvus server at {loc.server or loc.shown} (no answer within "
+            f"{CALL_TIMEOUT:g} s)"
         )
     if any(s in reason for s in ("connect", "Connect", "UNAVAILABLE", "unavailable", "timed out")):
-        return StoreError(f"lost the Milvus server at {loc.server or loc.uri} ({reason})")
+        return StoreError(f"lost the Milvus server at {loc.server or loc.shown} ({reason})")
     return IndexMismatchError(
-        f"{loc.uri}: the store is damaged or not askbrief's ({reason}); {FULL_HINT}"
+        f"{loc.shown}: the store is damaged or not askbrief's ({reason}); {FULL_HINT}"
     )

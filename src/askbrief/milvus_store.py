@@ -58,12 +58,12 @@ class MilvusStore:
             meta = self.conn.meta()
             if meta is None or not meta.get("published"):
                 raise NoIndexError(
-                    f"no index at {loc.uri}: run `askbrief index --store {loc.uri}` first"
+                    f"no index at {loc.shown}: run `askbrief index --store {loc.shown}` first"
                 )
-            check_manifest(meta, loc.uri)  # type: ignore[arg-type]
+            check_manifest(meta, loc.shown)  # type: ignore[arg-type]
             if meta.get("store_format") != STORE_FORMAT:
                 raise IndexMismatchError(
-                    f"{loc.uri}: store format {meta.get('store_format')} is not the current "
+                    f"{loc.shown}: store format {meta.get('store_format')} is not the current "
                     f"format {STORE_FORMAT}; {FULL_HINT}"
                 )
             self.conn.load()
@@ -345,7 +345,7 @@ class MilvusStore:
                 ]
                 if any(p is None for p in parts):
                     raise IndexMismatchError(
-                        f"{self.loc.uri}: parts of an article are missing; {FULL_HINT}"
+                        f"{self.loc.shown}: parts of an article are missing; {FULL_HINT}"
                     )
                 self._blobs[(v, kind)] = decode_blob(kind, "".join(parts))  # type: ignore[arg-type]
         return {v: self._blobs.get((v, kind)) for v in versions}

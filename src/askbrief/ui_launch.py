@@ -77,7 +77,7 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
     except AskbriefError as err:
         sys.exit(f"askbrief: {err}")
     print(
-        f"askbrief: no index at {settings.store_uri} yet; building it from "
+        f"askbrief: no index at {settings.location.shown} yet; building it from "
         f"{settings.articles_dir}/ …",
         flush=True,
     )
@@ -93,8 +93,9 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
 
 
 def _display(settings: Settings) -> str:
-    """The index as start-up messages name it: a resolved folder, or the store URI."""
-    return settings.store if settings.store else f"{settings.index_dir.resolve()}/"
+    """The index as start-up messages name it: a resolved folder, or the store URI with any
+    password masked."""
+    return settings.location.shown if settings.store else f"{settings.index_dir.resolve()}/"
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None:
