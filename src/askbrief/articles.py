@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import ArticleError
 from .records import Article
@@ -311,19 +312,26 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _extract_html(html: str, shown: str) -> tuple[str, str, str | None, str | None]:
-    """Title, text, canonical URL and publication date of a web page. The date comes only
-    from the page's markup (meta tags, JSON-LD, time elements): htmldate's extensive search
-    would guess one from any year in the text ('since 2020')."""
+def extract_page(html: str | bytes, url: str | None = None) -> Any:
+    """trafilatura's reading of a web page (text, title, url, date), the same for an .html
+    file and a page a feed links to. The date comes only from the page's markup (meta tags,
+    JSON-LD, time elements): htmldate's extensive search would guess one from any year in
+    the text ('since 2020')."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
+    return trafilatura.bare_extraction(
         html,
+        url=url,
         with_metadata=True,
         include_comments=False,
         favor_recall=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
+
+
+def _extract_html(html: str, shown: str) -> tuple[str, str, str | None, str | None]:
+    """Title, text, canonical URL and publication date of a web page file."""
+    doc = extract_page(html)
     if doc is None or not (doc.text or "").strip():
         raise ArticleError(f"{shown}: no article text found in the HTML; skipped")
     title = (doc.title or "").strip()

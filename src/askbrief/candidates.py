@@ -47,6 +47,7 @@ class Pool:
         self.article_score: dict[str, float] = {}
         self._pid_article: dict[int, str] = {}
         self._entities: dict[str, list[Entity]] = {}  # article id -> its named entities
+        self._days: dict[str, date | None] = {}  # article id -> its date
 
     def add_passages(self, pids: np.ndarray, scores: np.ndarray, limit: int) -> None:
         """The sentences of the `limit` best passages inside the window."""
@@ -125,8 +126,7 @@ class Pool:
         in_window signal."""
         if self.window is None:
             return 1.0
-        article = self.article(article_id)
-        day = article_date(article) if article else None
+        day = self.day(article_id)
         if day is None:
             return 0.5
         return 1.0 if self.window.holds(day) else 0.0
@@ -160,6 +160,12 @@ class Pool:
         return in_span(self._entities[cand.article_id], cand.start, cand.end)
 
     def recency(self, article_id: str, now: date | None, undated: float) -> float:
-        article = self.article(article_id)
-        fresh = recency(article_date(article), now) if article else None
+        fresh = recency(self.day(article_id), now)
         return undated if fresh is None else fresh
+
+    def day(self, article_id: str) -> date | None:
+        """The article's date, read once per question (every candidate of it asks)."""
+        if article_id not in self._days:
+            article = self.article(article_id)
+            self._days[article_id] = article_date(article) if article else None
+        return self._days[article_id]

@@ -29,6 +29,7 @@ from .console import ProgressBars
 from .errors import AskbriefError
 from .records import REASONS, Answer
 from .text import counted
+from .timeframe import window_sentence
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -338,7 +339,7 @@ def ui(ctx: click.Context) -> None:
 
 
 def render(answer: Answer) -> str:
-    window = window_line(answer)
+    window = window_sentence(answer.window)
     if not answer.answered:
         # The message and why, on one line; the closest sentence is not an answer, so it is
         # left to --json.
@@ -365,16 +366,6 @@ def render(answer: Answer) -> str:
         refs = " ".join(f"[{n}]" for n in s.quotes)
         lines.append(f"{refs} {s.title} \u2014 {s.source_path}" + (f" ({where})" if where else ""))
     return "\n".join(lines)
-
-
-def window_line(answer: Answer) -> str:
-    """Which dates the answer was kept to, and how undated articles were treated."""
-    w = answer.window
-    if not w:
-        return ""
-    label = w.get("label")
-    asked = "" if label == "--since/--until" else f' ("{label}")'
-    return f"Searched {w.get('said')}{asked}; undated articles included."
 
 
 for command in (feeds, fetch, watch):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+# What each stage of the library's progress(stage, done, total) counts; the web UI's
+# progress line reads it too.
 UNITS = {"entities": "article", "embedding": "passage", "asking": "question"}
 MIN_TOTAL = 64  # below this a bar only flickers
 

@@ -82,9 +82,10 @@ def differing_claims(
     differing = [c for c in by_label.values() if _distinct([x.value for x in c.values()]) > 1]
     if not differing:
         return ()
-    claims = max(differing, key=len)
-    # newest first; undated last, then in citation order
-    return tuple(sorted(claims.values(), key=lambda c: (c.date is None, _desc(c.date), c.quote)))
+    claims = sorted(max(differing, key=len).values(), key=lambda c: c.quote)
+    # newest first (ISO dates sort as text), undated last; ties stay in citation order
+    dated = sorted((c for c in claims if c.date), key=lambda c: c.date or "", reverse=True)
+    return (*dated, *(c for c in claims if not c.date))
 
 
 def _key(value: str) -> str:
@@ -104,8 +105,3 @@ def _distinct(values: list[str]) -> int:
         if not any(key == k or (named and key.startswith(k)) for k in keys):
             keys.append(key)
     return len(keys)
-
-
-def _desc(day: str | None) -> str:
-    """Sorts ISO dates newest first."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in day) if day else ""

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from . import __version__
+from .articles import extract_page
 from .text import counted
 
 USER_AGENT = f"askbrief/{__version__} (+feeds)"
@@ -148,21 +149,12 @@ def parse_feed(got: Download) -> Feed:
 
 def read_page(got: Download) -> Page:
     """The article in a downloaded page: its main text, title and date, extracted by
-    trafilatura with the settings articles.py reads .html with. Raises FetchError when the
-    page is not an article (not HTML, or no text worth the name)."""
-    import trafilatura
-
+    trafilatura as articles.py reads an .html file. Raises FetchError when the page is not
+    an article (not HTML, or no text worth the name)."""
     kind = got.content_type
     if kind and kind not in HTML_TYPES:
         raise FetchError(f"not an article (content type {kind})")
-    doc = trafilatura.bare_extraction(
-        _html(got),
-        url=got.url,
-        with_metadata=True,
-        include_comments=False,
-        favor_recall=True,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    doc = extract_page(_html(got), got.url)
     text = (doc.text if doc is not None else None) or ""
     words = len(text.split())
     if not words:

@@ -169,3 +169,14 @@ def _parse(text: str, now: date | None) -> date | None:
         settings["RELATIVE_BASE"] = datetime(now.year, now.month, now.day)
     found = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
     return found.date() if found else None
+
+
+def window_sentence(window: dict[str, str | None] | None) -> str:
+    """What an answer says of its window (Answer.window): the dates, the words that named
+    them, and that undated articles stayed in; "" without one. The CLI prints it, the UI
+    shows it escaped."""
+    if not window:
+        return ""
+    label = window.get("label")
+    asked = "" if label == "--since/--until" else f' ("{label}")'
+    return f"Searched {window.get('said')}{asked}; undated articles included."

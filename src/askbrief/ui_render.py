@@ -12,15 +12,15 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .console import UNITS
 from .dates import article_date
 from .records import Article, BuildReport
 from .text import counted, plural
+from .timeframe import window_sentence
 
 Turn = dict[str, Any]  # {"question": str, "answer": Answer.to_dict() | None, "error": str | None}
 
 REFUSAL_HINT = "Try other words, or add articles that cover it."
-# What each stage of an index update counts (build_index's progress(stage, done, total)).
-STAGE_UNITS = {"entities": "article", "embedding": "passage"}
 
 
 def esc(value: object) -> str:
@@ -67,15 +67,8 @@ def render_answer(turn: int, answer: Mapping[str, Any]) -> str:
 def render_window(answer: Mapping[str, Any]) -> str:
     """Which dates the answer was kept to (or preferred), and what it did with undated
     articles; nothing when the question named no time."""
-    window = answer.get("window")
-    if not window:
-        return ""
-    label = window.get("label")
-    asked = "" if label == "--since/--until" else f" (&ldquo;{esc(label)}&rdquo;)"
-    return (
-        f'<div class="ab-window">Searched {esc(window.get("said"))}{asked}; '
-        "undated articles included.</div>"
-    )
+    said = window_sentence(answer.get("window"))
+    return f'<div class="ab-window">{esc(said)}</div>' if said else ""
 
 
 def render_differ(turn: int, answer: Mapping[str, Any]) -> str:
@@ -265,7 +258,7 @@ def upload_help(folder: object, suffixes: Sequence[str], max_mb: int) -> str:
 
 def render_progress(stage: str, done: int, total: int) -> str:
     """'Updating the index: embedding 120/480 passages' and a bar, from one progress call."""
-    unit = STAGE_UNITS.get(stage, "item")
+    unit = UNITS.get(stage, "item")
     bar = f'<progress value="{int(done)}" max="{int(total)}"></progress>'
     return f"Updating the index: {esc(stage)} {int(done)}/{counted(int(total), unit)} {bar}"
 
