@@ -117,3 +117,30 @@ def test_top_k_is_the_best_k_in_score_then_document_order(
             sids, got = store.search_keywords(terms(query), k)
             assert list(sids) == [int(store.keyword_ids[i]) for i in order[:k]]
             assert np.allclose(got, scores[order[:k]])
+
+
+def test_keyword_index_scores_as_bm25s_does(articles_dir: Path, tmp_path: Path, embedder) -> None:
+    """Questions read bm25s's saved files without importing bm25s: the scores must be
+    bm25s's own, bit for bit, for known, unknown and repeated tokens."""
+    import bm25s
+
+    settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
+    build_index(settings, embedder)
+    store = FaissStore(settings.index_dir)
+    reference = bm25s.BM25.load(str(store.generation / "bm25"))
+    assert store.keywords.vocab_dict == reference.vocab_dict
+    for query in ["solar panels harbor", "ceasefire Ukraine Russia Russia", "zzzunknown solar"]:
+        tokens = terms(query)
+        known = [t for t in tokens if t in reference.vocab_dict]
+        assert known
+        want = reference.get_scores(known)
+        got = store.keywords.get_scores(tokens)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_stop_words_are_bm25s_english_list() -> None:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    from askbrief.text import STOPWORDS_EN as ours
+
+    assert ours == frozenset(STOPWORDS_EN)

@@ -13,6 +13,7 @@ never pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -86,6 +87,17 @@ class Embedder:
                 else:
                     self._runner = _TorchRunner(path, self.threads)
             return self._runner
+
+    def warm_up(self) -> None:
+        """Load the model in a background thread, so it loads while the caller does other
+        work (opening an index); a failure here is left for the first real use to report."""
+
+        def load() -> None:
+            with contextlib.suppress(Exception):
+                self.model  # noqa: B018
+
+        if self._runner is None:
+            threading.Thread(target=load, name="askbrief-model-load", daemon=True).start()
 
     def _encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ids, attention mask, char offsets) padded to the longest text of the batch."""

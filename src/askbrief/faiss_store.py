@@ -25,6 +25,7 @@ import numpy as np
 from .config import EMBEDDING_DIM
 from .entities import Entity
 from .errors import IndexMismatchError, NoIndexError
+from .keyword_index import KeywordIndex
 from .manifest import FULL_HINT, check_manifest, read_manifest, verify_files
 from .records import Article, ArticleEntry, PassageRow, SentenceRow
 
@@ -445,11 +446,9 @@ def _top(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
-    import bm25s
-
     try:
         ids = np.load(gen / KEYWORD_IDS)
-        return bm25s.BM25.load(str(gen / KEYWORDS)), ids
+        return KeywordIndex.load(gen / KEYWORDS), ids
     except Exception:  # whatever a damaged file makes numpy or bm25s raise
         raise IndexMismatchError(
             f"{root}: keyword index is missing or damaged; {FULL_HINT}"

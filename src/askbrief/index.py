@@ -81,6 +81,7 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder()
+        self.embedder.warm_up()  # the model loads while the store opens
         self._lock = threading.Lock()
         self._store = open_store(settings)
         self._alone: OrderedDict[str, np.ndarray] = OrderedDict()  # sentence -> own vector

@@ -16,12 +16,51 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+# bm25s's English stop words (`bm25s.stopwords.STOPWORDS_EN`, Lucene's list), written out so
+# that a question does not import bm25s; tests/test_keywords.py checks the two agree.
+STOPWORDS_EN = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+    ]
+)
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
     # bm25s's list is short; questions add their own function words.
-    return frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+    return STOPWORDS_EN | _QUESTION_WORDS
 
 
 _QUESTION_WORDS = frozenset(
