@@ -14,12 +14,15 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ArticleError
 from .records import Article
+
+if TYPE_CHECKING:
+    from .provenance import Uploads
 
 FILE_FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 COLLECTION_FORMATS = {".jsonl": "jsonl"}
@@ -35,19 +38,27 @@ class ReadResult:
     warnings: list[str]
 
 
-def read_folder(folder: Path) -> ReadResult:
+def read_folder(folder: Path, uploads: Uploads | None = None) -> ReadResult:
     """Every supported article under `folder`, recursively, in a stable order.
 
     A file that cannot be read becomes a warning naming it; the rest are still read. An
     article whose text repeats an earlier one (the same story saved twice) is indexed once,
     as the first in path order, so answers cite one copy and nothing is embedded twice.
+    The articles of a file whose name and bytes `uploads` lists (provenance.provenance_for)
+    carry who uploaded it and when.
     """
     articles: list[Article] = []
     warnings: list[str] = []
     ids: dict[str, str] = {}
     texts: dict[str, Article] = {}
+    uploads = uploads or {}
+    uploaded = {name for name, _ in uploads}
     for path in iter_article_files(folder, warnings):
-        for article in _read_guarded(path, folder, warnings):
+        found, upload = _read_guarded(path, folder, warnings, uploaded)
+        stamp = uploads.get(upload) if upload is not None else None
+        for article in found:
+            if stamp is not None:  # every article of an uploaded .jsonl gets the same
+                article = replace(article, added_by=stamp[0], added_at=stamp[1])
             if article.id in ids:
                 warnings.append(
                     f"{article.source_path}: article id {article.id!r} already used by "
@@ -68,15 +79,21 @@ def read_folder(folder: Path) -> ReadResult:
     return ReadResult(articles, warnings)
 
 
-def _read_guarded(path: Path, root: Path, warnings: list[str]) -> list[Article]:
-    """read_path, with any failure (even an unexpected one) a warning instead of an abort."""
+def _read_guarded(
+    path: Path, root: Path, warnings: list[str], uploaded: set[str]
+) -> tuple[list[Article], tuple[str, str] | None]:
+    """read_path, with any failure (even an unexpected one) a warning instead of an abort;
+    and, for a file named in `uploaded`, (its name, the sha256 of the very bytes read)."""
     try:
-        return list(read_path(path, root, warnings))
+        rel = path.relative_to(root).as_posix()
+        data = _file_bytes(path)
+        key = (rel, hashlib.sha256(data).hexdigest()) if rel in uploaded else None
+        return list(_articles_in(data, path, root, warnings)), key
     except ArticleError as err:
         warnings.append(str(err))
     except Exception as err:  # one odd file must never stop the whole run
         warnings.append(f"{path}: could not be read ({type(err).__name__}: {err}); skipped")
-    return []
+    return [], None
 
 
 def _text_key(text: str) -> str:
@@ -148,14 +165,24 @@ def _walk_error(warnings: list[str]) -> Callable[[OSError], None]:
 
 def read_path(path: Path, root: Path, warnings: list[str] | None = None) -> Iterator[Article]:
     """Articles in one file; raises ArticleError for an unreadable or empty file."""
+    yield from _articles_in(_file_bytes(path), path, root, warnings)
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ArticleError(f"{path}: cannot read ({err.strerror}); skipped") from None
+
+
+def _articles_in(
+    data: bytes, path: Path, root: Path, warnings: list[str] | None = None
+) -> Iterator[Article]:
+    """The articles of one file's bytes, read as `path`'s suffix says."""
     suffix = path.suffix.lower()
     rel_id = path.relative_to(root).as_posix()
     shown = str(path)
     notes = warnings if warnings is not None else []
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise ArticleError(f"{shown}: cannot read ({err.strerror}); skipped") from None
     if suffix in COLLECTION_FORMATS:
         yield from _read_jsonl(data, shown, notes)
         return

@@ -2,7 +2,8 @@
 
 `build_index` reads the articles folder under a lock and hands the work to the writer of the
 store `settings.location` names: faiss_build.py for a folder, milvus_build.py for a .db path
-or a server. Both run the same steps (build_steps.py).
+or a server. Both run the same steps (build_steps.py). Articles from files uploaded through
+the web UI carry who added them and when, from the upload log (provenance.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .embedding import Embedder
 from .errors import AskbriefError
 from .faiss_build import build_faiss
 from .milvus_build import build_milvus
+from .provenance import provenance_for
 from .records import BuildReport
 from .workers import Encoder
 
@@ -47,14 +49,17 @@ def build_index(
         raise AskbriefError("workers must be at least 1")
     with _build_lock(settings, on_wait):
         pause_point("locked")
-        # Read only now: a build that waited for another sees the folder as it is now.
-        found = read_folder(folder)
+        # Read only now: a build that waited for another sees the folder as it is now. The
+        # upload log first: an upload is logged after its file is saved, so what it lists
+        # is there to be read (provenance.py).
+        notes: list[str] = []
+        found = read_folder(folder, provenance_for(folder, notes))
         if not found.articles:
             raise AskbriefError(
                 f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
             )
         with Encoder(embedder or Embedder(), workers, ray) as encoder:
-            job = BuildJob(found.articles, found.warnings, settings, encoder, progress)
+            job = BuildJob(found.articles, notes + found.warnings, settings, encoder, progress)
             if where.is_milvus:
                 report = build_milvus(job, where, full)
             else:

@@ -31,8 +31,15 @@ PAUSE_ENV = "ASKBRIEF_TEST_PAUSE_AT"
 
 
 def article_hash(article: Article) -> str:
+    """What decides whether a stored article is still current: its text and metadata. Who
+    uploaded it counts only when known, so articles without provenance keep the hashes
+    indexes built before provenance existed hold (nothing is embedded again); an article
+    whose upload record appears after it was indexed (or whose file was edited by hand
+    since) is stored again, with its provenance as it now is."""
     fields = [article.title, article.text, article.source_path, article.format]
     fields += [article.source, article.url, article.published]
+    if article.added_by is not None or article.added_at is not None:
+        fields += [article.added_by, article.added_at]
     return hashlib.sha256(json.dumps(fields).encode("utf-8")).hexdigest()
 
 

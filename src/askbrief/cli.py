@@ -207,12 +207,24 @@ def _batch(idx: Any, lines: Any, days: dict[str, Any]) -> None:
     help="The articles folder, to read a file path as an id [env ASKBRIEF_ARTICLES_DIR; "
     "default: seeds].",
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the article (text and metadata) as JSON."
+)
 def show(
-    article: str, store: str | None, index_dir: Path | None, articles_dir: Path | None
+    article: str,
+    store: str | None,
+    index_dir: Path | None,
+    articles_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Print an article's text exactly as quote offsets index it. ARTICLE is its id or the
-    path an answer's sources line prints."""
+    path an answer's sources line prints. Who uploaded it through the web UI, and when, goes
+    to stderr, so stdout stays the exact text."""
+    from dataclasses import asdict
+
     from .catalog import find_article
+    from .dates import article_date
+    from .provenance import describe
     from .stores import open_store
 
     settings = settings_from(store, index_dir, articles_dir=articles_dir)
@@ -221,6 +233,14 @@ def show(
         found = run(lambda: find_article(opened, article, settings.articles_dir))
     finally:
         opened.close()
+    if as_json:
+        day = article_date(found)
+        fields = asdict(found) | {"date": day.isoformat() if day else None}
+        click.echo(json.dumps(fields, ensure_ascii=False))
+        return
+    added = describe(found.added_by, found.added_at)
+    if added:
+        click.echo(added, err=True)
     # Exact bytes when piped (offsets can be checked against them); a final newline only for
     # a terminal, so the prompt does not stick to the last line.
     click.echo(found.text, nl=sys.stdout.isatty() and not found.text.endswith("\n"))

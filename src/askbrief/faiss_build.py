@@ -34,6 +34,7 @@ from .faiss_store import (
     META_DB,
     SCHEMA,
     SENTENCE_VECS,
+    add_provenance_columns,
     current_generation,
     fit_vector_index,
     fsync_path,
@@ -130,6 +131,7 @@ def _start_from(db: sqlite3.Connection, old_gen: Path | None, root: Path):  # ty
         dense = faiss.read_index(str(old_gen / DENSE))
         sentence_vecs = faiss.read_index(str(old_gen / SENTENCE_VECS))
         old_hashes = dict(db.execute("SELECT id, hash FROM articles"))
+        add_provenance_columns(db)  # a generation written before provenance lacks them
     except (sqlite3.DatabaseError, RuntimeError, MemoryError):
         raise IndexMismatchError(f"{root}: index is damaged; {FULL_HINT}") from None
     return dense, sentence_vecs, old_hashes
@@ -181,7 +183,8 @@ def _add_articles(
             "INSERT INTO entities VALUES (?, ?, ?, ?)", [(article.id, *e) for e in entities]
         )
         db.execute(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles (id, title, text, source_path, format, source, url, published,"
+            " hash, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 article.title,
@@ -192,6 +195,8 @@ def _add_articles(
                 article.url,
                 article.published,
                 hashes[article.id],
+                article.added_by,
+                article.added_at,
             ),
         )
         sids = list(range(next_sid, next_sid + len(chunks.sentences)))

@@ -41,7 +41,8 @@ GENERATION = re.compile(r"gen-\d{6,}")
 SCHEMA = """
 CREATE TABLE articles (
   id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source_path TEXT NOT NULL,
-  format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL
+  format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL,
+  added_by TEXT, added_at TEXT
 );
 CREATE TABLE sentences (
   sid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
@@ -58,6 +59,22 @@ CREATE TABLE entities (
 );
 CREATE INDEX entities_by_article ON entities (article_id);
 """
+# Who uploaded an article and when (provenance.py): columns that indexes written before
+# provenance lack. Readers read them only where present, and an incremental build adds them,
+# so such an index needs no rebuild.
+PROVENANCE_COLUMNS = ("added_by", "added_at")
+
+
+def _article_columns(db: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+
+
+def add_provenance_columns(db: sqlite3.Connection) -> None:
+    """Bring an old index's articles table up to the current columns, in place."""
+    have = _article_columns(db)
+    for column in PROVENANCE_COLUMNS:
+        if column not in have:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
 
 
 def current_generation(root: Path) -> Path | None:
@@ -123,6 +140,15 @@ class FaissStore:
         check_manifest(self.manifest, root)
         verify_files(gen, self.manifest)
         self.db = _open_db(gen / META_DB, root)
+        try:
+            # an index written before provenance has no such columns: its articles have none
+            found = set(PROVENANCE_COLUMNS) <= _article_columns(self.db)
+        except sqlite3.DatabaseError as err:
+            self.db.close()
+            raise IndexMismatchError(
+                f"{root}: metadata database {META_DB} is damaged ({err}); {FULL_HINT}"
+            ) from None
+        self._provenance = "".join(f", {c}" for c in PROVENANCE_COLUMNS) if found else ""
         try:
             self.dense = _read_faiss(gen / DENSE, root)
             self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
@@ -267,8 +293,9 @@ class FaissStore:
 
     def article(self, article_id: str) -> Article | None:
         row = self._one(
-            "SELECT id, title, text, source_path, format, source, url, published FROM articles"
-            " WHERE id = ?",
+            "SELECT id, title, text, source_path, format, source, url, published"
+            f"{self._provenance}"
+            " FROM articles WHERE id = ?",
             (article_id,),
         )
         return Article(*row) if row else None
@@ -279,7 +306,7 @@ class FaissStore:
     def catalog(self) -> list[ArticleEntry]:
         rows = self._rows(
             "SELECT a.id, a.title, a.source_path, a.url, a.published, count(p.pid)"
-            " FROM articles a LEFT JOIN passages p ON p.article_id = a.id"
+            f"{self._provenance} FROM articles a LEFT JOIN passages p ON p.article_id = a.id"
             " GROUP BY a.id ORDER BY a.id"
         )
         return [ArticleEntry(*r) for r in rows]

@@ -387,6 +387,13 @@ class _Rows:
             "url": article.url,
             "published": article.published,
         }
+        # who uploaded it and when, only if it was uploaded: a store of articles without
+        # provenance stays as stores written before provenance existed
+        record |= {
+            key: value
+            for key, value in (("added_by", article.added_by), ("added_at", article.added_at))
+            if value is not None
+        }
         spans = [[sid, s.start, s.end] for sid, s in zip(sids, chunks.sentences, strict=True)]
         terms = {t for toks in tokens for t in toks}
         parts = {}

@@ -282,6 +282,8 @@ class MilvusStore:
                         data.get("url"),
                         data.get("published"),
                         int(self._infos[r["id"]]["passages"]),
+                        data.get("added_by"),
+                        data.get("added_at"),
                     )
                 )
         return sorted(out, key=lambda e: e.id)

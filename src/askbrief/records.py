@@ -17,6 +17,10 @@ class Article:
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    # Who uploaded the file it came from through the web UI (None: no sign-in, or not
+    # uploaded) and when (UTC, ISO 8601; None: not uploaded). provenance.py sets them.
+    added_by: str | None = None
+    added_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class ArticleEntry:
     url: str | None
     published: str | None
     passages: int
+    added_by: str | None = None
+    added_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from .console import UNITS
 from .dates import article_date
+from .provenance import describe
 from .records import Article, BuildReport
 from .text import counted, plural
 from .timeframe import window_sentence
@@ -170,7 +171,8 @@ SOURCE_PLACEHOLDER = source_box(
 
 
 def render_source(article: Article, quotes: Sequence[Mapping[str, Any]], current: int) -> str:
-    """The whole article, escaped, with this answer's quotes from it in <mark>s."""
+    """The whole article, escaped, with this answer's quotes from it in <mark>s; under its
+    title, who added it through the web UI and when, if someone did."""
     day = article_date(article)
     meta = [esc(v) for v in (day.isoformat() if day else article.published, article.source) if v]
     if article.url and article.url.lower().startswith(("http://", "https://")):
@@ -180,9 +182,12 @@ def render_source(article: Article, quotes: Sequence[Mapping[str, Any]], current
         )
     meta.append(f'<span title="{esc(article.source_path)}">{esc(article.id)}</span>')
     cited = " ".join(f"[{q['n']}]" for q in quotes)
+    # who uploaded it through this UI, and when: a user name is untrusted input too
+    added = describe(article.added_by, article.added_at)
+    added_html = f'<div class="ab-meta ab-added">{esc(added)}</div>' if added else ""
     return source_box(
         f'<article class="ab-article"><header class="ab-article-head">'
-        f'<h3 class="ab-article-title">{esc(article.title)}</h3>'
+        f'<h3 class="ab-article-title">{esc(article.title)}</h3>{added_html}'
         f'<div class="ab-meta">{" · ".join(meta)}</div>'
         f'<div class="ab-meta">Quoted in this answer: {esc(cited)}</div></header>'
         f'<div class="ab-text">{highlight(article.text, quotes, current)}</div></article>'

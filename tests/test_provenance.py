@@ -1,0 +1,296 @@
+"""Who added an article through the web UI: the upload log, provenance attached at build time
+and kept in both stores, shown by `askbrief show` and in the source panel."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
+
+from askbrief import Index, Settings, build_index
+from askbrief.cli import cli
+from askbrief.faiss_store import META_DB, current_generation
+from askbrief.manifest import MANIFEST, file_digests
+from askbrief.provenance import (
+    UploadRecord,
+    describe,
+    log_path,
+    log_upload,
+    provenance_for,
+    read_log,
+    sha256_file,
+)
+from askbrief.records import Article
+from askbrief.stores import open_store
+from askbrief.ui_render import render_source
+
+AT = "2026-12-01T20:15:07Z"
+SHOWN = "Added by alice on 2026-12-01 20:15 UTC through the web UI"
+STORY = (
+    "Harbor ferry resumes service\n"
+    "The harbor ferry resumed service on Tuesday after a two-week repair.\n"
+    "Its operator said the new engine cuts fuel use by a third.\n"
+)
+HANDMADE = (
+    "Library extends opening hours\n"
+    "The city library will stay open until nine in the evening from March.\n"
+)
+WIRE = [
+    {"id": "w-1", "title": "Bridge reopens", "text": "The old bridge reopened to cyclists."},
+    {"id": "w-2", "title": "Market moves", "text": "The Sunday market moved to the square."},
+]
+
+
+def uploaded(folder: Path, name: str, user: str | None = "alice", at: str = AT) -> None:
+    """Log `name` (already in `folder`) as the web UI logs an accepted upload."""
+    sha = sha256_file(folder / name)
+    log_upload(folder, UploadRecord(at, user, name, name, sha, True))
+
+
+def refused(folder: Path, name: str, why: str) -> None:
+    log_upload(folder, UploadRecord(AT, "mallory", name, None, None, False, why))
+
+
+# ---------------------------------------------------------------- the log
+
+
+def test_log_appends_and_a_damaged_line_costs_only_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "story.txt").write_text(STORY, encoding="utf-8")
+    uploaded(folder, "story.txt", at="2026-12-01T10:00:00Z")
+    with open(log_path(folder), "a", encoding="utf-8") as fh:
+        fh.write('{"at": "2026-12-01T10:05:00Z", "user": "bob", "fi')  # a crash mid-write
+    refused(folder, "evil.exe", "not a supported article file")
+    uploaded(folder, "story.txt", user="bob", at="2026-12-02T08:00:00Z")
+    with open(log_path(folder), "a", encoding="utf-8") as fh:
+        fh.write('["not", "a", "record"]\n{"at": 5, "user": null, "file": "x", "saved_as": null, ')
+        fh.write('"sha256": null, "accepted": false}\n')
+    log_upload(folder, UploadRecord(AT, "carol", "in/sub.txt", "sub/x.txt", "AB" * 32, True))
+
+    records = read_log(folder)
+    assert [(r.user, r.file, r.accepted) for r in records] == [
+        ("alice", "story.txt", True),
+        ("mallory", "evil.exe", False),
+        ("bob", "story.txt", True),
+        ("carol", "in/sub.txt", True),
+    ]
+    assert records[1].reason == "not a supported article file" and records[1].sha256 is None
+    assert records[0].sha256 == sha256_file(folder / "story.txt")
+    # the latest accepted upload of the same name and bytes wins; refusals count for nothing
+    sha = sha256_file(folder / "story.txt")
+    assert provenance_for(folder) == {
+        ("story.txt", sha): ("bob", "2026-12-02T08:00:00Z"),
+        ("sub/x.txt", "ab" * 32): ("carol", AT),
+    }
+    assert provenance_for(tmp_path / "nothing-here") == {}
+
+
+def test_describe() -> None:
+    assert describe("alice", AT) == SHOWN
+    assert describe(None, "2026-12-01T21:15:00+01:00") == (
+        "Added on 2026-12-01 20:15 UTC through the web UI, without sign-in"
+    )
+    assert describe("a\nb", "whenever") == "Added by a b on whenever through the web UI"
+    assert describe(None, None) == ""
+
+
+# ---------------------------------------------------------------- build, both stores
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_build_keeps_who_added_each_article(
+    tmp_path: Path, counting: CountingEmbedder, kind: str
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "story.txt").write_text(STORY, encoding="utf-8")
+    (folder / "handmade.txt").write_text(HANDMADE, encoding="utf-8")
+    lines = "".join(json.dumps(r) + "\n" for r in WIRE)
+    (folder / "wire.jsonl").write_text(lines, encoding="utf-8")
+    (folder / "edited.txt").write_text("Edited later\nThe first version of a story.\n")
+    uploaded(folder, "story.txt")
+    uploaded(folder, "wire.jsonl", user=None)
+    uploaded(folder, "edited.txt", user="eve")
+    refused(folder, "handmade.txt", "too large")  # refused: no provenance from it
+    # edited by hand after its upload: no longer the bytes eve sent
+    (folder / "edited.txt").write_text("Edited later\nA second version, typed by hand.\n")
+
+    s = Settings.load(articles_dir=folder, store=store_at(tmp_path, kind))
+    build_index(s, counting)
+    store = open_store(s)
+    try:
+        got = {a: store.article(a) for a in store.article_ids()}
+        listed = {e.id: (e.added_by, e.added_at) for e in store.catalog()}
+    finally:
+        store.close()
+    added = {a: (x.added_by, x.added_at) for a, x in got.items() if x is not None}
+    assert added == {
+        "story.txt": ("alice", AT),
+        "w-1": (None, AT),  # every article of an uploaded .jsonl, without sign-in
+        "w-2": (None, AT),
+        "handmade.txt": (None, None),
+        "edited.txt": (None, None),
+    }
+    assert listed == added
+    assert got["story.txt"] is not None and got["story.txt"].text == STORY
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_provenance_that_comes_later_or_goes_is_stored_on_the_next_build(
+    tmp_path: Path, counting: CountingEmbedder, kind: str
+) -> None:
+    """An article indexed before its upload was logged (a build racing the upload) gets its
+    provenance on the next build, and loses it when its file is edited by hand; each time
+    only that article is embedded again, and the others keep their hashes."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "story.txt").write_text(STORY, encoding="utf-8")
+    (folder / "handmade.txt").write_text(HANDMADE, encoding="utf-8")
+    s = Settings.load(articles_dir=folder, store=store_at(tmp_path, kind))
+    build_index(s, counting)
+
+    def state() -> tuple[str | None, str | None]:
+        store = open_store(s)
+        try:
+            found = store.article("story.txt")
+        finally:
+            store.close()
+        assert found is not None
+        return found.added_by, found.added_at
+
+    assert state() == (None, None)
+    uploaded(folder, "story.txt")
+    counting.reset()
+    report = build_index(s, counting)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
+    assert {t.split("\n\n", 1)[0] for t in counting.embedded} == {"Harbor ferry resumes service"}
+    assert state() == ("alice", AT)
+
+    again = build_index(s, counting)
+    assert (again.updated, again.unchanged) == (0, 2)
+    assert state() == ("alice", AT)
+
+    with open(folder / "story.txt", "a", encoding="utf-8") as fh:
+        fh.write("A correction was added by hand.\n")
+    edited = build_index(s, counting)
+    assert (edited.updated, edited.unchanged) == (1, 1)
+    assert state() == (None, None)
+
+
+def _make_old_format(index_dir: Path) -> None:
+    """Turn the current generation into one written before provenance: no such columns,
+    and a manifest whose checksums match, as the earlier askbrief wrote them."""
+    gen = current_generation(index_dir)
+    assert gen is not None
+    db = sqlite3.connect(gen / META_DB)
+    db.execute("ALTER TABLE articles DROP COLUMN added_by")
+    db.execute("ALTER TABLE articles DROP COLUMN added_at")
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+    manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] = file_digests(gen)
+    (gen / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_an_index_from_before_provenance_answers_and_updates_without_a_rebuild(
+    tmp_path: Path, counting: CountingEmbedder
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEED_FILE, folder)
+    s = Settings.load(articles_dir=folder, store=store_at(tmp_path, "faiss"))
+    build_index(s, counting)
+    _make_old_format(s.index_dir)
+    gen = current_generation(s.index_dir)
+    assert gen is not None
+    db = sqlite3.connect(gen / META_DB)
+    assert "added_by" not in {r[1] for r in db.execute("PRAGMA table_info(articles)")}
+    db.close()
+
+    idx = Index(s, counting)
+    try:
+        answer = idx.ask("What did Lavrov call a ceasefire?")
+        assert answer.answered
+        old = idx.store.article(SEED_FILE.name)
+        assert old is not None and (old.added_by, old.added_at) == (None, None)
+        assert [e.added_by for e in idx.store.catalog()] == [None]
+    finally:
+        idx.store.close()
+
+    # an incremental build on top: the old article is kept as it is, the upload is added
+    (folder / "story.txt").write_text(STORY, encoding="utf-8")
+    uploaded(folder, "story.txt")
+    counting.reset()
+    report = build_index(s, counting)
+    assert (report.added, report.updated, report.unchanged) == (1, 0, 1)
+    assert {t.split("\n\n", 1)[0] for t in counting.embedded} == {"Harbor ferry resumes service"}
+    store = open_store(s)
+    try:
+        story = store.article("story.txt")
+        assert story is not None and story.added_by == "alice"
+        seed = store.article(SEED_FILE.name)
+        assert seed is not None and seed.added_by is None
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------- askbrief show
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_show_says_who_added_it_on_stderr_and_keeps_stdout_exact(
+    tmp_path: Path, embedder: CountingEmbedder, kind: str
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    raw = STORY.replace("\n", "\r\n").encode("utf-8")  # bytes that must come back unchanged
+    (folder / "story.txt").write_bytes(raw)
+    (folder / "handmade.txt").write_text(HANDMADE, encoding="utf-8")
+    uploaded(folder, "story.txt")
+    where = store_at(tmp_path, kind)
+    build_index(Settings.load(articles_dir=folder, store=where), embedder)
+    env = {"ASKBRIEF_ARTICLES_DIR": str(folder), "ASKBRIEF_STORE": where, "HF_HUB_OFFLINE": "1"}
+
+    shown = CliRunner().invoke(cli, ["show", "story.txt"], env=env, catch_exceptions=False)
+    assert shown.exit_code == 0
+    assert shown.stdout_bytes == raw
+    assert shown.stderr == SHOWN + "\n"
+    plain = CliRunner().invoke(cli, ["show", "handmade.txt"], env=env, catch_exceptions=False)
+    assert plain.stdout == HANDMADE and plain.stderr == ""
+
+    data = json.loads(
+        CliRunner().invoke(cli, ["show", "--json", str(folder / "story.txt")], env=env).stdout
+    )
+    assert (data["id"], data["added_by"], data["added_at"]) == ("story.txt", "alice", AT)
+    assert data["text"].encode("utf-8") == raw
+    other = json.loads(CliRunner().invoke(cli, ["show", "--json", "handmade.txt"], env=env).stdout)
+    assert (other["added_by"], other["added_at"]) == (None, None)
+    listed = CliRunner().invoke(cli, ["articles", "--json"], env=env).stdout.splitlines()
+    assert {json.loads(x)["id"]: json.loads(x)["added_by"] for x in listed} == {
+        "story.txt": "alice",
+        "handmade.txt": None,
+    }
+
+
+# ---------------------------------------------------------------- the source panel
+
+
+def test_source_panel_shows_who_added_it_escaped() -> None:
+    article = Article(
+        "a.txt", "Title", STORY, "/x/a.txt", "txt", added_by="<b>eve</b>", added_at=AT
+    )
+    out = render_source(article, [], current=1)
+    assert "<b>" not in out
+    line = "Added by &lt;b&gt;eve&lt;/b&gt; on 2026-12-01 20:15 UTC through the web UI"
+    assert f'<div class="ab-meta ab-added">{line}</div>' in out
+    # under the title, above the rest of the metadata
+    assert out.index("ab-article-title") < out.index(line) < out.index("a.txt</span>")
+    plain = render_source(Article("a.txt", "Title", STORY, "/x/a.txt", "txt"), [], current=1)
+    assert "ab-added" not in plain and "Added" not in plain
