@@ -515,6 +515,7 @@ def test_upload_never_follows_a_symlink_planted_in_the_folder(tmp_path: Path) ->
 def test_rejected_uploads_say_why_and_save_nothing(
     tmp_path: Path, embedder: CountingEmbedder
 ) -> None:
+    from askbrief.provenance import UPLOAD_LOG, read_log
     from askbrief.ui import Backend, make_add_articles
 
     settings = seeded_settings(tmp_path, embedder)
@@ -527,7 +528,12 @@ def test_rejected_uploads_say_why_and_save_nothing(
         write(incoming, "noise.txt", bytes(range(256)) * 4),
     ]
     *_, (log, _, _) = make_add_articles(Backend(settings, embedder))([str(p) for p in paths])
-    assert sorted(settings.articles_dir.iterdir()) == before
+    # nothing saved; only the upload log (and its lock) now say what was refused, and why
+    logged = {p for p in settings.articles_dir.iterdir() if p.name.startswith(UPLOAD_LOG)}
+    assert sorted(set(settings.articles_dir.iterdir()) - logged) == before
+    refused = read_log(settings.articles_dir)
+    assert [r.file for r in refused] == [p.name for p in paths]
+    assert not any(r.accepted or r.saved_as for r in refused)
     assert log.count("rejected") == 4
     for reason in ("not a supported article file", "file is empty", "binary"):
         assert reason in log

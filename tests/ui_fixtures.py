@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,15 +54,17 @@ def seeded_live_app(root: Path, embedder: CountingEmbedder) -> Iterator[LiveApp]
 
 
 @contextlib.contextmanager
-def app_py(settings: Settings, log: Path, timeout: float = 240) -> Iterator[str]:
-    """`python app.py` over `settings` in a child process, its stdout and stderr both written
-    to `log` (what a user sees on the console); yields its URL once it serves, and stops it
-    however the block ends."""
+def app_py(
+    settings: Settings, log: Path, timeout: float = 240, extra: Sequence[str] = ()
+) -> Iterator[str]:
+    """`python app.py` over `settings` (plus `extra` options) in a child process, its stdout
+    and stderr both written to `log` (what a user sees on the console); yields its URL once it
+    serves, and stops it however the block ends."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASKBRIEF_")}
     env |= {"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     args = ["--port", str(port), "--articles", str(settings.articles_dir)]
-    args += ["--index", str(settings.index_dir)]
+    args += ["--index", str(settings.index_dir), *extra]
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), *args],

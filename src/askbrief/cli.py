@@ -25,6 +25,7 @@ from .cli_common import (
     store_options,
 )
 from .cli_news import feeds, fetch, watch
+from .cli_users import users
 from .console import ProgressBars
 from .errors import AskbriefError
 from .records import REASONS, Answer
@@ -388,7 +389,7 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-for command in (feeds, fetch, watch):
+for command in (feeds, fetch, watch, users):
     cli.add_command(command)
 
 

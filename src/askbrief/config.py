@@ -55,6 +55,23 @@ class Settings:
     # Answer only when the answer model's probability reaches this; None = the threshold
     # fitted on the training questions and stored in ranker.json (docs/quality.md).
     min_confidence: float | None = None
+    # The web UI's access settings (access.py, docs/ui.md "Serving to a team"). users: the
+    # users file (`askbrief users add`); "" = no sign-in, allowed on loopback only.
+    users: str = ""
+    # Nobody uploads or re-indexes through the web UI, editors included.
+    read_only: bool = False
+    # Per signed-in user, in the `limits` notation ("30/minute", "100/day"); "0" = no limit.
+    # Without sign-in nothing is limited: there is nobody to count for.
+    question_limit: str = "30/minute"
+    upload_limit: str = "60/hour"  # files, however they are grouped into uploads
+    files_per_upload: int = 20
+    # Seconds the first repeated failed sign-in of a user name waits; doubles with each
+    # further failure, up to 30 s. The very first failure is not delayed.
+    signin_delay: float = 1.0
+
+    @property
+    def users_file(self) -> Path | None:
+        return Path(self.users) if self.users else None
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

@@ -1,22 +1,23 @@
-"""The askbrief web UI, Gradio side: the page layout, its event handlers, the public /ask and
-/ask_followup endpoints, and start-up (`python app.py`, `askbrief ui`).
+"""The askbrief web UI, Gradio side: the page layout, its event handlers, the public /ask,
+/ask_followup and /ask_between endpoints (and the editors' /add_articles and /reindex), and
+Gradio's sign-in when a users file is given.
 
-What the page shows is rendered by ui_render (pure HTML, no gradio) and uploads are saved by
-ui_uploads; this module only wires them to Gradio. gradio is imported here and nowhere else,
-so the library and the CLI never pay for it.
+What the page shows is rendered by ui_render (pure HTML, no gradio), uploads are saved by
+ui_uploads, the shared backend lives in ui_backend, and who may do what is decided by access;
+this module only wires them to Gradio. gradio is imported here and nowhere else, so the
+library and the CLI never pay for it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from .gradio_import import skip_stub_writing
 
 # Set before gradio is imported: no analytics, no version check, no hub telemetry. Forced,
 # not defaulted: the UI must never phone out, whatever the environment says.
@@ -24,18 +25,26 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+skip_stub_writing()  # 40% of gradio's import time, for nothing we use (gradio_import.py)
 
 import gradio as gr  # noqa: E402
 
+from .access import READ_ONLY, Access  # noqa: E402
 from .articles import SUPPORTED_SUFFIXES  # noqa: E402
-from .build import build_index  # noqa: E402
 from .config import Settings  # noqa: E402
 from .embedding import Embedder  # noqa: E402
 from .errors import AskbriefError, NoIndexError  # noqa: E402
-from .index import Index  # noqa: E402
-from .records import Article, BuildReport  # noqa: E402
 from .text import plural  # noqa: E402
 from .timeframe import parse_day  # noqa: E402
+from .ui_backend import (  # noqa: E402, F401  (Backend, free_port, serving: re-exported)
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    NO_INDEX,
+    Backend,
+    free_port,
+    render_status,
+    serving,
+)
 from .ui_render import (  # noqa: E402
     CSS,
     MONO_FONTS,
@@ -50,17 +59,13 @@ from .ui_render import (  # noqa: E402
     render_progress,
     render_report,
     render_source,
-    render_status_problem,
     source_box,
     upload_help,
 )
-from .ui_render import render_status as render_status_line  # noqa: E402
-from .ui_uploads import MAX_UPLOAD_BYTES, Progress, run_build, save_uploads  # noqa: E402
+from .ui_uploads import MAX_UPLOAD_BYTES, refuse_uploads, run_build, save_uploads  # noqa: E402
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
-NO_INDEX = "No index yet: add articles below and it is built for you."
 STATUS_REFRESH_SECONDS = 10
+SIGN_IN_MESSAGE = "Sign in to ask askbrief about the articles."
 
 EXAMPLES = [
     "What did Lavrov say about the ceasefire?",
@@ -70,93 +75,16 @@ EXAMPLES = [
 ]
 
 
-# --------------------------------------------------------------------------- the backend
-
-
-class Backend:
-    """What all browser sessions share: one Embedder (the model loads once), one Index that
-    follows new index generations by itself, and one index update at a time."""
-
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        self.settings = settings
-        self.embedder = embedder or Embedder()
-        self._index: Index | None = None
-        self._open_lock = threading.Lock()
-        self.build_lock = threading.Lock()
-
-    @property
-    def articles_dir(self) -> Path:
-        return self.settings.articles_dir
-
-    def index(self) -> Index:
-        """The open index; opened on first use so the app can start before any index exists."""
-        with self._open_lock:
-            if self._index is None:
-                self._index = Index(self.settings, self.embedder)
-            return self._index
-
-    def ask(
-        self,
-        question: str,
-        history: Sequence[str] = (),
-        since: date | None = None,
-        until: date | None = None,
-    ) -> dict[str, Any]:
-        return self.index().ask(question, history=list(history), since=since, until=until).to_dict()
-
-    def article(self, article_id: str) -> Article:
-        return self.index().article(article_id)
-
-    def stats(self) -> dict[str, Any]:
-        return self.index().stats()
-
-    def build(self, progress: Progress | None = None) -> BuildReport:
-        """Incremental update; readers keep the old generation until the new one is published."""
-        with self.build_lock:
-            return build_index(self.settings, self.embedder, progress=progress)
-
-
-def free_port(host: str = DEFAULT_HOST) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def render_status(backend: Backend) -> str:
-    """The status line for the index the chat answers from, or why there is none; with what
-    its last build changed (the manifest's last_build), if that build is the one shown."""
-    try:
-        manifest = backend.index().store.manifest
-        stats = backend.stats()
-    except NoIndexError:
-        return render_status_problem(NO_INDEX)
-    except AskbriefError as err:
-        return render_status_problem(f"Index unavailable: {err}")
-    if "last_build" not in stats and manifest.get("built_at") == stats.get("built_at"):
-        stats["last_build"] = manifest.get("last_build")
-    return render_status_line(stats)
-
-
-@contextlib.contextmanager
-def serving(app: Any, host: str = DEFAULT_HOST, port: int | None = None) -> Iterator[str]:
-    """Serve `app` in this process without blocking (tests, benchmarks); yields its URL and
-    closes the server however the block ends."""
-    _, url, _ = app.launch(
-        prevent_thread_lock=True, server_name=host, server_port=port or free_port(host), quiet=True
-    )
-    try:
-        yield url
-    finally:
-        app.close()
-
-
 # --------------------------------------------------------------------------- the app
 
 
 class AskbriefBlocks(gr.Blocks):
     """gr.Blocks whose launch() defaults suit a local, offline tool: loopback, no share link,
     no monitoring or MCP endpoints, system fonts (nothing fetched), our CSS. Explicit
-    arguments still win; Gradio 6 takes css and theme in launch(), not in the constructor."""
+    arguments still win; Gradio 6 takes css and theme in launch(), not in the constructor.
+    With a users file, Gradio's own sign-in guards the page and the API alike."""
+
+    access: Access | None = None  # make_app sets it
 
     def launch(self, **kwargs: Any) -> Any:  # type: ignore[override]
         defaults: dict[str, Any] = {
@@ -166,6 +94,9 @@ class AskbriefBlocks(gr.Blocks):
             "pwa": False,
             "mcp_server": False,
             "enable_monitoring": False,
+            # Gradio's run history talks to the Hugging Face hub through routes that need
+            # no sign-in; askbrief makes no calls out, so it is off.
+            "run_history": False,
             "max_file_size": MAX_UPLOAD_BYTES,
             "footer_links": ["api"],
             "css": CSS,
@@ -173,6 +104,8 @@ class AskbriefBlocks(gr.Blocks):
                 primary_hue="indigo", neutral_hue="slate", font=SYSTEM_FONTS, font_mono=MONO_FONTS
             ),
         }
+        if self.access is not None and self.access.signs_in:
+            defaults |= {"auth": self.access.sign_in, "auth_message": SIGN_IN_MESSAGE}
         return super().launch(**(defaults | kwargs))
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
@@ -199,7 +132,10 @@ class Widgets:
     clear: gr.Button
     examples: gr.Examples
     panel: gr.HTML
+    user: gr.HTML
+    editing: gr.Column  # the upload area: shown to editors only
     files: gr.File
+    reindex: gr.Button
     log: gr.HTML
 
 
@@ -210,29 +146,35 @@ def make_app(
     store: str | None = None,
     settings: Settings | None = None,
     embedder: Embedder | None = None,
+    access: Access | None = None,
 ) -> gr.Blocks:
     """The UI over one articles folder and its index (`store`: any store string, as
     `askbrief --store`). Builds nothing itself: main() builds a missing index before
-    serving, and uploads update it incrementally afterwards."""
+    serving, and uploads update it incrementally afterwards. `access` (default: from the
+    settings' users file, read-only flag and limits) decides who may ask and who may add."""
     settings = settings or Settings.load(
         articles_dir=articles_dir, index_dir=index_dir, store=store
     )
+    access = access or Access.from_settings(settings)
     backend = Backend(settings, embedder)
     with AskbriefBlocks(
         title="askbrief", analytics_enabled=False, delete_cache=(3600, 3600)
     ) as app:
-        w = _layout(backend)
-        _wire(app, backend, w)
+        w = _layout(backend, access)
+        _wire(app, backend, access, w)
+    app.access = access
     return app
 
 
-def _layout(backend: Backend) -> Widgets:
+def _layout(backend: Backend, access: Access) -> Widgets:
     turns = gr.State([])
     gr.Markdown(
         "# askbrief\nAnswers from your news articles, made only of verbatim quotes; "
         "each one is cited and can be checked in its article.",
         elem_id="ab-header",
     )
+    shown = access.signs_in or access.read_only  # no empty line on the default page
+    user = gr.HTML(render_user(None, access), elem_id="ab-user", visible=shown)
     status = gr.HTML(render_status(backend), elem_id="ab-status")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
@@ -241,10 +183,40 @@ def _layout(backend: Backend) -> Widgets:
         with gr.Column(scale=2, min_width=340):
             gr.Markdown("### Source", elem_classes=["ab-h"])
             panel = gr.HTML(SOURCE_PLACEHOLDER, elem_id="ab-source", js_on_load=SOURCE_JS)
-    files, log = _upload_row(backend)
+    # Hidden unless this session may edit: shown at once when everyone may (no users
+    # file), else on page load once the signed-in user's role is known (_wire).
+    with gr.Column(visible=access.may_edit(None), elem_id="ab-add") as editing:
+        files, reindex, log = _upload_row(backend)
     return Widgets(
-        turns, status, chat, question, since, until, ask, clear, examples, panel, files, log
+        turns,
+        status,
+        chat,
+        question,
+        since,
+        until,
+        ask,
+        clear,
+        examples,
+        panel,
+        user,
+        editing,
+        files,
+        reindex,
+        log,
     )
+
+
+def render_user(user: str | None, access: Access) -> str:
+    """Who is signed in, as what, and a way out; that the app is read-only, if it is."""
+    parts = []
+    if user:
+        role = access.role(user) or "no longer a user"
+        parts.append(
+            f'Signed in as <b>{esc(user)}</b> ({esc(role)}) · <a href="logout">Sign out</a>'
+        )
+    if access.read_only:
+        parts.append(esc(READ_ONLY))
+    return f'<div class="ab-meta">{" · ".join(parts)}</div>' if parts else ""
 
 
 def _date_range() -> tuple[gr.Textbox, gr.Textbox]:
@@ -291,7 +263,7 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, gr.Exa
     return chat, question, ask, clear, examples
 
 
-def _upload_row(backend: Backend) -> tuple[gr.File, gr.HTML]:
+def _upload_row(backend: Backend) -> tuple[gr.File, gr.Button, gr.HTML]:
     gr.Markdown("### Add articles", elem_classes=["ab-h"])
     with gr.Row(equal_height=False):
         files = gr.File(
@@ -308,12 +280,17 @@ def _upload_row(backend: Backend) -> tuple[gr.File, gr.HTML]:
             elem_id="ab-upload-log",
             scale=1,
         )
-    return files, log
+    reindex = gr.Button(
+        "Update index", variant="secondary", size="sm", elem_id="ab-reindex", scale=0
+    )
+    return files, reindex, log
 
 
-def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
-    """Event handlers. UI events are private; the public endpoints are /ask and /ask_followup."""
-    respond = make_respond(backend)
+def _wire(app: gr.Blocks, backend: Backend, access: Access, w: Widgets) -> None:
+    """Event handlers. UI events are private; the public endpoints are /ask, /ask_followup
+    and /ask_between, and editors' scripts may also call /add_articles and /reindex (left off
+    the API page). Every handler checks the caller's rights itself."""
+    respond = make_respond(backend, access)
     chat_io: dict[str, Any] = {
         "inputs": [w.question, w.turns, w.since, w.until],
         "outputs": [w.chat, w.turns, w.question],
@@ -331,15 +308,32 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
         queue=False,
     )
     w.panel.click(make_show_source(backend), [w.turns], [w.panel], api_visibility="private")
-    # The handler draws its own progress bar; Gradio's overlay would hide it.
+    # The handlers draw their own progress bar; Gradio's overlay would hide it.
     w.files.upload(
-        make_add_articles(backend),
+        make_add_articles(backend, access),
         [w.files],
         [w.log, w.status, w.files],
+        api_name="add_articles",
+        api_visibility="undocumented",
+        show_progress="hidden",
+    )
+    reindex = make_reindex(backend, access)
+    w.reindex.click(  # named so that "reindex" stays the API's name
+        reindex,
+        None,
+        [w.log, w.status],
+        api_name="update_index",
         api_visibility="private",
         show_progress="hidden",
     )
     app.load(lambda: render_status(backend), None, [w.status], api_visibility="private")
+    if access.signs_in:
+
+        def signed_in(request: gr.Request) -> tuple[Any, str]:
+            user = request.username
+            return gr.update(visible=access.may_edit(user)), render_user(user, access)
+
+        app.load(signed_in, None, [w.editing, w.user], api_visibility="private", queue=False)
     # A rebuild by the CLI (or another app) is picked up by the next question anyway; the
     # timer makes the status line show it too, without a page reload.
     gr.Timer(STATUS_REFRESH_SECONDS).tick(
@@ -353,10 +347,11 @@ def _wire(app: gr.Blocks, backend: Backend, w: Widgets) -> None:
 
     # Two endpoints rather than one with an optional history: Gradio's HTTP API refuses a
     # call that sends fewer values than the endpoint declares, and /ask's callers send one.
-    ask, ask_followup, ask_between = make_api(backend)
+    ask, ask_followup, ask_between = make_api(backend, access)
     gr.api(ask, api_name="ask")
     gr.api(ask_followup, api_name="ask_followup")
     gr.api(ask_between, api_name="ask_between")
+    gr.api(make_reindex_api(backend, access), api_name="reindex", api_visibility="undocumented")
 
 
 def _rejected(message: str) -> gr.Error:
@@ -371,28 +366,43 @@ def _shown(value: object) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-def make_api(backend: Backend) -> tuple[Callable[..., Any], ...]:
+def _user(request: gr.Request | None) -> str | None:
+    """The name Gradio signed this caller in with; None without sign-in."""
+    return getattr(request, "username", None) if request is not None else None
+
+
+def make_api(backend: Backend, access: Access | None = None) -> tuple[Callable[..., Any], ...]:
     """The public endpoints' functions; their docstrings and hints are the API page."""
+    rules = access or Access()
 
     def answer(
-        question: object, history: list[str], since: object = "", until: object = ""
+        question: object,
+        history: list[str],
+        since: object = "",
+        until: object = "",
+        request: gr.Request | None = None,
     ) -> dict[str, Any]:
         if not isinstance(question, str):
             raise _rejected(
                 f"question is {_shown(question)}, not text; ask e.g. "
                 '"What did Lavrov say about France?"'
             )
+        refusal = rules.question_refusal(_user(request))
+        if refusal:
+            raise _rejected(refusal)
         try:
             return backend.ask(question, history, *dates(since, until))
         except AskbriefError as err:
             raise _rejected(str(err)) from None
 
-    def ask(question: str) -> dict[str, Any]:
+    def ask(question: str, request: gr.Request | None = None) -> dict[str, Any]:
         """Answer a question from the articles with verbatim, cited quotes: the same JSON
         as `askbrief query --json`."""
-        return answer(question, [])
+        return answer(question, [], request=request)
 
-    def ask_followup(question: str, history: list[str]) -> dict[str, Any]:
+    def ask_followup(
+        question: str, history: list[str], request: gr.Request | None = None
+    ) -> dict[str, Any]:
         """The same for a question asked after others: `history` holds the conversation's
         earlier questions, oldest first. They only help a follow-up that leans on them
         ("What did he call a ceasefire?"); whether to answer, and the quotes of a question
@@ -403,19 +413,29 @@ def make_api(backend: Backend) -> tuple[Callable[..., Any], ...]:
         for i, earlier in enumerate(history):
             if not isinstance(earlier, str):
                 raise _rejected(f"history[{i}] is {_shown(earlier)}, not a question; {give}")
-        return answer(question, history)
+        return answer(question, history, request=request)
 
-    def ask_between(question: str, since: str, until: str) -> dict[str, Any]:
+    def ask_between(
+        question: str, since: str, until: str, request: gr.Request | None = None
+    ) -> dict[str, Any]:
         """The same, kept to articles dated from `since` to `until` (YYYY-MM-DD; "" leaves
         that side open). Undated articles always stay in; the answer's `window` says so."""
-        return answer(question, [], since, until)
+        return answer(question, [], since, until, request)
 
     return ask, ask_followup, ask_between
 
 
-def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
+def make_respond(
+    backend: Backend, access: Access | None = None
+) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    rules = access or Access()
+
     def respond(
-        question: str, turns: list[Turn], since: str = "", until: str = ""
+        question: str,
+        turns: list[Turn],
+        since: str = "",
+        until: str = "",
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Answer with the session's earlier questions as history, so follow-ups work, and
         the date range if one is given."""
@@ -425,9 +445,13 @@ def make_respond(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
             return
         yield chat_messages(turns, pending=question), turns, ""
         history = [t["question"] for t in turns]
+        turn: Turn
         try:
+            refusal = rules.question_refusal(_user(request))
+            if refusal:
+                raise AskbriefError(refusal)
             answer = backend.ask(question, history, *dates(since, until))
-            turn: Turn = {"question": question, "answer": answer}
+            turn = {"question": question, "answer": answer}
         except NoIndexError:
             turn = {"question": question, "answer": None, "error": NO_INDEX}
         except AskbriefError as err:
@@ -474,24 +498,74 @@ def make_show_source(backend: Backend) -> Callable[..., str]:
     return show_source
 
 
-def make_add_articles(backend: Backend) -> Callable[..., Iterator[tuple[Any, ...]]]:
-    def add_articles(paths: list[str] | None) -> Iterator[tuple[Any, ...]]:
-        """Save the uploads, then update the index in the background, reporting progress."""
-        saved = save_uploads(paths or [], backend.articles_dir)
+def make_add_articles(
+    backend: Backend, access: Access | None = None
+) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    rules = access or Access()
+
+    def add_articles(
+        paths: list[str] | None, request: gr.Request | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Save the uploads, then update the index in the background, reporting progress.
+        Editors only; every file goes into the upload log, whatever becomes of it."""
+        paths, user = paths or [], _user(request)
+        refusal = rules.edit_refusal(user) or rules.count_refusal(len(paths))
+        if refusal:
+            refuse_uploads(paths, backend.articles_dir, user, refusal)
+            raise _rejected(refusal)
+        saved = save_uploads(paths, backend.articles_dir, user, lambda: rules.file_refusal(user))
         lines = [esc(line) for line in saved.lines]
         if not saved.saved:
             yield render_log(lines), render_status(backend), None
             return
-        if backend.build_lock.locked():
-            waiting = "Waiting for the index update already running…"
-            yield render_log([*lines, waiting]), gr.skip(), None
-        for kind, value in run_build(backend.build):
-            if kind == "progress":
-                yield render_log([*lines, render_progress(*value)]), gr.skip(), None
-            elif kind == "done":
-                yield render_log([*lines, *render_report(value)]), render_status(backend), None
-            else:
-                failed = render_error(f"Index not updated: {value}")
-                yield render_log([*lines, failed]), render_status(backend), None
+        for log, status in _build_log(backend, lines):
+            yield log, status, None
 
     return add_articles
+
+
+def make_reindex(backend: Backend, access: Access) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    def reindex(request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
+        """The "Update index" button: editors only, like uploads."""
+        refusal = access.edit_refusal(_user(request))
+        if refusal:
+            raise _rejected(refusal)
+        yield from _build_log(backend, [esc("Updating the index from the articles folder…")])
+
+    return reindex
+
+
+def make_reindex_api(backend: Backend, access: Access) -> Callable[..., dict[str, Any]]:
+    def reindex(request: gr.Request | None = None) -> dict[str, Any]:
+        """Editors only: update the index from the articles folder (new, changed and removed
+        files) and say what changed, as `askbrief index` does."""
+        refusal = access.edit_refusal(_user(request))
+        if refusal:
+            raise _rejected(refusal)
+        try:
+            report = backend.build()
+        except AskbriefError as err:
+            raise _rejected(str(err)) from None
+        return {
+            "summary": report.summary(),
+            "articles": report.articles,
+            "passages": report.passages,
+            "seconds": round(report.seconds, 1),
+            "warnings": list(report.warnings),
+        }
+
+    return reindex
+
+
+def _build_log(backend: Backend, lines: list[str]) -> Iterator[tuple[str, Any]]:
+    """(upload log, status line) as an incremental build runs in the background."""
+    if backend.build_lock.locked():
+        yield render_log([*lines, "Waiting for the index update already running…"]), gr.skip()
+    for kind, value in run_build(backend.build):
+        if kind == "progress":
+            yield render_log([*lines, render_progress(*value)]), gr.skip()
+        elif kind == "done":
+            yield render_log([*lines, *render_report(value)]), render_status(backend)
+        else:
+            failed = render_error(f"Index not updated: {value}")
+            yield render_log([*lines, failed]), render_status(backend)

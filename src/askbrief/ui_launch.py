@@ -1,5 +1,6 @@
 """Starting the web UI: `python app.py` and `askbrief ui` both call `main`, which reads the
-options, builds a missing index (progress on the console), and serves until Ctrl+C."""
+options, refuses to serve beyond this machine without sign-in, builds a missing index
+(progress on the console), and serves until Ctrl+C."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .access import Access, problem_serving
 from .build import build_index
 from .config import Settings
 from .console import ProgressBars
@@ -57,6 +59,20 @@ def parse_args(
         default=None,
         help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
     )
+    parser.add_argument(
+        "--users",
+        metavar="FILE",
+        default=None,
+        help="Users file: sign-in required, readers ask, editors also upload (make it with "
+        "`askbrief users add NAME --role reader|editor --users FILE`); needed for any --host "
+        "but loopback [env ASKBRIEF_USERS].",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="No uploads or re-indexing through the UI, for anyone [env ASKBRIEF_READ_ONLY].",
+    )
     return parser.parse_args(argv)
 
 
@@ -98,19 +114,36 @@ def _display(settings: Settings) -> str:
     return settings.location.shown if settings.store else f"{settings.index_dir.resolve()}/"
 
 
+def _guarded(settings: Settings) -> str:
+    """What protects it, as the start-up line says: sign-in, read-only, or neither."""
+    said = [f"sign-in with {settings.users_file}"] if settings.users_file else []
+    said += ["read-only"] if settings.read_only else []
+    return f" ({', '.join(said)})" if said else ""
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None:
     """Serve the UI until Ctrl+C: `python app.py` and `askbrief ui` both call this, with
     argv as given after the command (None: sys.argv[1:])."""
     args = parse_args(argv, prog)
     try:
-        settings = Settings.load(articles_dir=args.articles, index_dir=args.index, store=args.store)
+        settings = Settings.load(
+            articles_dir=args.articles,
+            index_dir=args.index,
+            store=args.store,
+            users=args.users,
+            read_only=args.read_only,
+        )
+        problem = problem_serving(args.host, settings)
+        if problem:  # before any work, and long before anything listens
+            sys.exit(f"askbrief: {problem}")
+        access = Access.from_settings(settings)
     except AskbriefError as err:
         sys.exit(f"askbrief: {err}")
     embedder = Embedder()
     ensure_index(settings, embedder)
     # Load the model now, off the main thread, so the first question does not wait for it.
     threading.Thread(target=lambda: embedder.model, name="askbrief-warm-up", daemon=True).start()
-    app = make_app(settings=settings, embedder=embedder)
+    app = make_app(settings=settings, embedder=embedder, access=access)
     try:
         _, url, _ = app.launch(
             server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True
@@ -122,7 +155,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None
         )
     print(
         f"askbrief: serving {_display(settings)} (articles: "
-        f"{settings.articles_dir.resolve()}/) at {url.rstrip('/')}  — Ctrl+C to stop",
+        f"{settings.articles_dir.resolve()}/) at {url.rstrip('/')}{_guarded(settings)}"
+        "  — Ctrl+C to stop",
         flush=True,
     )
     app.block_thread()

@@ -7,6 +7,7 @@ their own; gradio is never imported here. Messages are plain text: the caller es
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import tempfile
@@ -19,6 +20,7 @@ from typing import Any
 
 from .articles import SUPPORTED_SUFFIXES, read_path
 from .errors import ArticleError, AskbriefError
+from .provenance import UploadRecord, log_upload, now_utc, sha256_file
 from .records import BuildReport
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -106,22 +108,68 @@ class SaveResult:
     lines: list[str] = field(default_factory=list)  # one plain-text line per file
 
 
-def save_uploads(paths: Sequence[str], folder: Path) -> SaveResult:
-    """Save each upload that passes, and say for every file what became of it."""
+def save_uploads(
+    paths: Sequence[str],
+    folder: Path,
+    user: str | None = None,
+    admit: Callable[[], str | None] | None = None,
+) -> SaveResult:
+    """Save each upload that passes, and say for every file what became of it. Each file
+    is also a line in the folder's upload log (provenance.py), accepted or not; `admit()`,
+    asked once per file, may refuse it first (a rate limit: it says why)."""
     result = SaveResult()
     for raw in paths:
         src = Path(raw)
+        refusal = admit() if admit else None
+        if refusal:
+            result.lines.append(f"✗ refused {src.name}: {refusal}")
+            _log_refusal(folder, user, src, refusal)
+            continue
         try:
             dest = save_upload(src, src.name, folder)
         except UploadRejected as err:
             result.lines.append(f"✗ rejected {err}")
+            _log_refusal(folder, user, src, str(err))
         except OSError as err:
             result.lines.append(f"✗ {src.name}: could not be saved ({err.strerror})")
+            _log_refusal(folder, user, src, f"could not be saved ({err.strerror})")
         else:
+            try:
+                _log(folder, user, src, dest)
+            except OSError as err:  # no article without its line in the log
+                dest.unlink(missing_ok=True)
+                why = f"the upload log cannot be written ({err.strerror})"
+                result.lines.append(f"✗ {src.name}: not saved, {why}")
+                continue
             result.saved.append(dest)
             renamed = f" (as {dest.name})" if dest.name != src.name else ""
             result.lines.append(f"✓ saved {src.name}{renamed}")
     return result
+
+
+def refuse_uploads(paths: Sequence[str], folder: Path, user: str | None, reason: str) -> None:
+    """Log every file of an upload refused as a whole (a reader's, or too many files)."""
+    for raw in paths:
+        _log_refusal(folder, user, Path(raw), reason)
+
+
+def _log_refusal(folder: Path, user: str | None, src: Path, reason: str) -> None:
+    """A refusal stands even if the log cannot take it (say, a read-only folder)."""
+    with contextlib.suppress(OSError):
+        _log(folder, user, src, None, reason)
+
+
+def _log(folder: Path, user: str | None, src: Path, dest: Path | None, reason: str = "") -> None:
+    """One upload log line: the saved file's bytes are hashed, else what was sent, if it can
+    still be read; the log is evidence of what was tried as well as what was added."""
+    hashed = dest if dest is not None else src
+    try:
+        digest: str | None = sha256_file(hashed) if hashed.is_file() else None
+    except OSError:
+        digest = None
+    saved_as = dest.relative_to(folder.resolve()).as_posix() if dest is not None else None
+    record = UploadRecord(now_utc(), user, src.name, saved_as, digest, dest is not None, reason)
+    log_upload(folder, record)
 
 
 def run_build(build: Callable[[Progress], BuildReport]) -> Iterator[tuple[str, Any]]:
