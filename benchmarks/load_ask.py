@@ -35,10 +35,9 @@ What it does, everything under one temporary folder that goes away at the end:
 
 Every process it starts is stopped however it ends (try/finally; SIGTERM and SIGHUP end it
 the same way; the children also get SIGTERM from the kernel if this process is killed).
-Gradio runs each event listener one call at a time per process unless told otherwise
-(GRADIO_DEFAULT_CONCURRENCY_LIMIT, default 1), so one app process answers /ask one question
-at a time; --app-concurrency N sets that variable for the apps started here (default: not
-set, the app as shipped).
+One app process answers at most ASKBRIEF_ASK_CONCURRENCY questions at once (default 4; it was
+Gradio's default of 1 before 2026-12-01); --app-concurrency N sets it for the apps started
+here (default: not set, the app as shipped).
 """
 
 from __future__ import annotations
@@ -687,7 +686,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--app-concurrency",
         type=int,
-        help="GRADIO_DEFAULT_CONCURRENCY_LIMIT for the apps [unset: 1, as shipped].",
+        help="ASKBRIEF_ASK_CONCURRENCY for the apps [unset: as shipped, 4].",
     )
     parser.add_argument("--questions", type=Path, help="A file of questions, one a line.")
     parser.add_argument(
@@ -763,12 +762,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"load_ask: {started:%Y-%m-%d %H:%M %Z}; CPUs: {cpu_count()}; load average "
         f"{load_average()}; {args.clients} clients, {args.seconds:g}s or {args.max_requests} "
         f"requests a run, client {args.client}, app concurrency "
-        f"{args.app_concurrency or 'Gradio default (1)'}",
+        f"{args.app_concurrency or 'as shipped (4)'}",
         flush=True,
     )
     runs: list[Run] = []
     extra_env = (
-        {"GRADIO_DEFAULT_CONCURRENCY_LIMIT": str(args.app_concurrency)}
+        {"ASKBRIEF_ASK_CONCURRENCY": str(args.app_concurrency)}
         if args.app_concurrency
         else {}
     )

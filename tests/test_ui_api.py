@@ -565,3 +565,52 @@ def test_save_upload_rejects_files_over_the_size_limit(tmp_path: Path) -> None:
     with pytest.raises(UploadRejected, match="MB limit"):
         save_upload(src, "big.txt", tmp_path / "articles")
     assert not (tmp_path / "articles" / "big.txt").exists()
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_one_app_answers_as_many_questions_at_once_as_configured(
+    tmp_path: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """ASKBRIEF_ASK_CONCURRENCY questions at a time through /ask and the chat together, never
+    more: each real ask is held for a moment so that overlaps can be counted."""
+    import dataclasses
+
+    import httpx
+
+    from askbrief.index import Index
+
+    running, most = 0, 0
+    lock = threading.Lock()
+    real_ask = Index.ask
+
+    def held_ask(self: Index, *args: Any, **kwargs: Any) -> Any:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.4)
+            return real_ask(self, *args, **kwargs)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(Index, "ask", held_ask)
+    settings = dataclasses.replace(seeded_settings(tmp_path, embedder), ask_concurrency=limit)
+    app = make_app(settings=settings, embedder=embedder)
+
+    def call(url: str, question: str) -> None:
+        with httpx.Client(timeout=120) as http:
+            event = http.post(url + "gradio_api/call/ask", json={"data": [question]}).json()
+            result = http.get(url + f"gradio_api/call/ask/{event['event_id']}").text
+            assert "event: complete" in result, result
+
+    with serve(app) as url:
+        threads = [
+            threading.Thread(target=call, args=(url, f"What did Lavrov say? {i}")) for i in range(5)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert most == limit

@@ -291,11 +291,17 @@ def _wire(app: gr.Blocks, backend: Backend, access: Access, w: Widgets) -> None:
     and /ask_between, and editors' scripts may also call /add_articles and /reindex (left off
     the API page). Every handler checks the caller's rights itself."""
     respond = make_respond(backend, access)
+    # chat and API questions share one limit on how many are answered at once
+    asking: dict[str, Any] = {
+        "concurrency_limit": max(1, backend.settings.ask_concurrency),
+        "concurrency_id": "ask",
+    }
     chat_io: dict[str, Any] = {
         "inputs": [w.question, w.turns, w.since, w.until],
         "outputs": [w.chat, w.turns, w.question],
         "api_visibility": "private",
         "show_progress": "minimal",
+        **asking,
     }
     w.question.submit(respond, **chat_io)
     w.ask.click(respond, **chat_io)
@@ -348,9 +354,9 @@ def _wire(app: gr.Blocks, backend: Backend, access: Access, w: Widgets) -> None:
     # Two endpoints rather than one with an optional history: Gradio's HTTP API refuses a
     # call that sends fewer values than the endpoint declares, and /ask's callers send one.
     ask, ask_followup, ask_between = make_api(backend, access)
-    gr.api(ask, api_name="ask")
-    gr.api(ask_followup, api_name="ask_followup")
-    gr.api(ask_between, api_name="ask_between")
+    gr.api(ask, api_name="ask", **asking)
+    gr.api(ask_followup, api_name="ask_followup", **asking)
+    gr.api(ask_between, api_name="ask_between", **asking)
     gr.api(make_reindex_api(backend, access), api_name="reindex", api_visibility="undocumented")
 
 
