@@ -767,9 +767,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     runs: list[Run] = []
     extra_env = (
-        {"ASKBRIEF_ASK_CONCURRENCY": str(args.app_concurrency)}
-        if args.app_concurrency
-        else {}
+        {"ASKBRIEF_ASK_CONCURRENCY": str(args.app_concurrency)} if args.app_concurrency else {}
     )
 
     if args.url:
