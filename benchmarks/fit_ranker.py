@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -63,7 +64,8 @@ from askbrief.text import normalize, terms
 from askbrief.timeframe import resolve
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
-CACHE = Path(".cache/eval")
+# ASKBRIEF_EVAL_CACHE: another folder for another configuration (say, ASKBRIEF_BACKEND=onnx-int8)
+CACHE = Path(os.environ.get("ASKBRIEF_EVAL_CACHE") or ".cache/eval")
 SYNTHETIC_WEIGHT = 0.15  # each synthetic set's sentences weigh this times the real ones'
 MAX_MEDIAN_QUOTES = 3
 RECALL_KEPT = 0.9
