@@ -28,7 +28,8 @@ from .config import EMBEDDING_BACKEND, EMBEDDING_DIM, MODEL_ID
 from .errors import AskbriefError
 
 BACKENDS = ("onnx", "onnx-int8", "torch")
-EXPORT_VERSION = 1  # bump when the export below changes: old cached files are then ignored
+# bump when the export below changes: old cached files are then ignored. 2: eager attention.
+EXPORT_VERSION = 2
 MIN_EXPORT_COSINE = 0.999  # an export that strays further from PyTorch is not used
 
 
@@ -219,13 +220,14 @@ class _TorchRunner:
         return out.last_hidden_state.numpy()
 
 
-def _torch_model(path: Path) -> Any:
+def _torch_model(path: Path, attention: str | None = None) -> Any:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import transformers
 
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
-    return transformers.AutoModel.from_pretrained(str(path)).eval()
+    extra = {"attn_implementation": attention} if attention else {}
+    return transformers.AutoModel.from_pretrained(str(path), **extra).eval()
 
 
 def _onnx_runner(
@@ -270,7 +272,10 @@ def export_onnx(path: Path, tokenizer: Any, target: Path) -> None:
 
     import torch
 
-    model = _torch_model(path)
+    # Eager attention exports as the plain matmul-softmax-matmul graph that ONNX Runtime fuses
+    # into its own Attention kernel; PyTorch's default (SDPA) exports as a shape it does not
+    # recognise, which ran 1.35x slower here with the same vectors (docs/performance.md).
+    model = _torch_model(path, attention="eager")
 
     class Hidden(torch.nn.Module):
         def __init__(self) -> None:
