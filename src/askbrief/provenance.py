@@ -15,14 +15,13 @@ say them with `describe`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from filelock import FileLock
 
 UPLOAD_LOG = ".askbrief-uploads.jsonl"
 
@@ -64,7 +63,9 @@ def log_upload(folder: Path, record: UploadRecord) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = log_path(folder)
     line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
-    with FileLock(str(path) + ".lock"), open(path, "a+b") as fh:
+    with open(path, "a+b") as fh:
+        # Locked on the log itself (until it closes), so no lock file is left in the folder.
+        fcntl.flock(fh, fcntl.LOCK_EX)
         # A line cut short (a crash mid-write) is ended first, so it costs only itself.
         end = fh.seek(0, os.SEEK_END)
         if end:
