@@ -89,6 +89,12 @@ def test_log_appends_and_a_damaged_line_costs_only_itself(tmp_path: Path) -> Non
         ("sub/x.txt", "ab" * 32): ("carol", AT),
     }
     assert provenance_for(tmp_path / "nothing-here") == {}
+    # the log is all it leaves in the folder: no lock file beside it
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".askbrief-uploads.jsonl",
+        "story.txt",
+        "sub",
+    ]
 
 
 def test_describe() -> None:
