@@ -74,6 +74,7 @@ class Embedder:
         self._runner: _Runner | None = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
+        self._warming = False  # a warm_up thread has been started
 
     @property
     def model(self) -> _Runner:
@@ -97,8 +98,11 @@ class Embedder:
             with contextlib.suppress(Exception):
                 self.model  # noqa: B018
 
-        if self._runner is None:
-            threading.Thread(target=load, name="askbrief-model-load", daemon=True).start()
+        with self._lock:
+            if self._runner is not None or self._warming:
+                return
+            self._warming = True
+        threading.Thread(target=load, name="askbrief-model-load", daemon=True).start()
 
     def _encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ids, attention mask, char offsets) padded to the longest text of the batch."""

@@ -34,6 +34,7 @@ from .articles import SUPPORTED_SUFFIXES  # noqa: E402
 from .config import Settings  # noqa: E402
 from .embedding import Embedder  # noqa: E402
 from .errors import AskbriefError, NoIndexError  # noqa: E402
+from .index import Index  # noqa: E402
 from .text import plural  # noqa: E402
 from .timeframe import parse_day  # noqa: E402
 from .ui_backend import (  # noqa: E402, F401  (Backend, free_port, serving: re-exported)
@@ -147,16 +148,18 @@ def make_app(
     settings: Settings | None = None,
     embedder: Embedder | None = None,
     access: Access | None = None,
+    index: Index | None = None,
 ) -> gr.Blocks:
     """The UI over one articles folder and its index (`store`: any store string, as
     `askbrief --store`). Builds nothing itself: main() builds a missing index before
     serving, and uploads update it incrementally afterwards. `access` (default: from the
-    settings' users file, read-only flag and limits) decides who may ask and who may add."""
+    settings' users file, read-only flag and limits) decides who may ask and who may add;
+    `index`, one already open over these settings, is used rather than opened again."""
     settings = settings or Settings.load(
         articles_dir=articles_dir, index_dir=index_dir, store=store
     )
     access = access or Access.from_settings(settings)
-    backend = Backend(settings, embedder)
+    backend = Backend(settings, embedder, index)
     with AskbriefBlocks(
         title="askbrief", analytics_enabled=False, delete_cache=(3600, 3600)
     ) as app:

@@ -31,10 +31,12 @@ class Backend:
     """What all browser sessions share: one Embedder (the model loads once), one Index that
     follows new index generations by itself, and one index update at a time."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, index: Index | None = None
+    ) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder()
-        self._index: Index | None = None
+        self.embedder = index.embedder if index is not None else embedder or Embedder()
+        self._index = index
         self._open_lock = threading.Lock()
         self.build_lock = threading.Lock()
 

@@ -81,12 +81,12 @@ def _port(value: str) -> int:
     return int(value)
 
 
-def ensure_index(settings: Settings, embedder: Embedder) -> None:
-    """Build the index from the articles folder if there is none yet. An index that exists
-    but cannot be used (damaged, older format) is an error to fix, not to paper over."""
+def ensure_index(settings: Settings, embedder: Embedder) -> Index | None:
+    """The open index, built from the articles folder first if there is none yet (None if
+    that build fails: the app serves anyway). An index that exists but cannot be used
+    (damaged, older format) is an error to fix, not to paper over."""
     try:
-        Index(settings, embedder)
-        return
+        return Index(settings, embedder)
     except NoIndexError:
         pass
     except AskbriefError as err:
@@ -101,7 +101,7 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
             report = build_index(settings, embedder, progress=bars)
     except AskbriefError as err:
         print(f"askbrief: {err}\naskbrief: serving anyway; upload articles in the UI", flush=True)
-        return
+        return None
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"askbrief: {report.summary()}", flush=True)
@@ -145,8 +145,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None
     embedder.warm_up()
     from .ui import make_app
 
-    ensure_index(settings, embedder)
-    app = make_app(settings=settings, embedder=embedder, access=access)
+    index = ensure_index(settings, embedder)  # opened once, then the app's own
+    app = make_app(settings=settings, embedder=embedder, access=access, index=index)
     try:
         _, url, _ = app.launch(
             server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True
