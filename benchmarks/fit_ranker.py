@@ -339,6 +339,11 @@ class Quoter:
         self.budget = idx.settings.answer_chars
         self.articles: dict[str, object] = {}
 
+    def text_of(self, article_id: str) -> str:
+        if article_id not in self.articles:
+            self.articles[article_id] = self.store.article(article_id)
+        return self.articles[article_id].text  # type: ignore[attr-defined]
+
     def __call__(self, it: dict, g: dict, probs: np.ndarray, ratio: float, k: int = 5) -> list:
         read_c = [
             Candidate(
@@ -346,10 +351,9 @@ class Quoter:
             )
             for c, p in zip((it["cands"][i] for i in g["pos"]), probs, strict=True)
         ]
-        chosen = select(read_c, k, ratio)
+        chosen = select(read_c, k, ratio, self.text_of)
         for c in chosen:
-            if c.article_id not in self.articles:
-                self.articles[c.article_id] = self.store.article(c.article_id)
+            self.text_of(c.article_id)  # loads it
         arts = {c.article_id: self.articles[c.article_id] for c in chosen}
         return reading_order(widen(chosen, arts, self.budget), arts)  # type: ignore[arg-type]
 

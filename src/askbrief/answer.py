@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .dates import article_date
@@ -38,17 +38,21 @@ def is_headline(sentence: str, title: str) -> bool:
 
 
 def select(
-    candidates: Sequence[Candidate], max_quotes: int, keep_ratio: float = 0.0
+    candidates: Sequence[Candidate],
+    max_quotes: int,
+    keep_ratio: float = 0.0,
+    text_of: Callable[[str], str] | None = None,
 ) -> list[Candidate]:
     """The best quotes, best first, as many as the evidence supports: after the first, a
     quote is added only while its score is at least `keep_ratio` times the first one's
     (scores are probabilities of holding the answer). Near-duplicates are dropped (one story
-    syndicated on several sites), and a headline only leads, never pads."""
+    syndicated on several sites), and a headline only leads, never pads. With `text_of` (an
+    article's text by id), a sentence right before or after a chosen quote joins it as one
+    quote: the reader reads one passage, not its halves as separate quotes, and the first
+    quote then holds the sentence beside the best one, where the answer often is."""
     chosen: list[Candidate] = []
     seen: list[set[str]] = []
     for cand in sorted(candidates, key=lambda c: c.score, reverse=True):
-        if len(chosen) >= max_quotes:
-            break
         if chosen and cand.score < keep_ratio * chosen[0].score:
             break
         if chosen and cand.headline:
@@ -56,9 +60,54 @@ def select(
         words = set(normalize(cand.text).split())
         if any(_jaccard(words, other) >= 0.7 for other in seen):
             continue
+        if text_of and _join(chosen, cand, text_of):
+            seen.append(words)
+            continue
+        if len(chosen) >= max_quotes:
+            break
         chosen.append(cand)
         seen.append(words)
     return chosen
+
+
+def _join(chosen: list[Candidate], cand: Candidate, text_of: Callable[[str], str]) -> bool:
+    """Join `cand` to the chosen quote it directly continues or precedes (white space
+    between), and that quote to the next one if they now touch; the joined quote keeps the
+    better one's place and score. False when it touches none."""
+    n = next((n for n, q in enumerate(chosen) if _touching(q, cand, text_of)), None)
+    if n is None:
+        return False
+    chosen[n] = _joined(chosen[n], cand, text_of)
+    m = next((m for m, q in enumerate(chosen) if m != n and _touching(chosen[n], q, text_of)), None)
+    if m is not None:
+        keep, drop = sorted((n, m))
+        chosen[keep] = _joined(chosen[keep], chosen[drop], text_of)
+        del chosen[drop]
+    return True
+
+
+def _touching(a: Candidate, b: Candidate, text_of: Callable[[str], str]) -> bool:
+    if a.article_id != b.article_id:
+        return False
+    text = text_of(a.article_id)
+    if len(text) < max(a.end, b.end):  # the article changed meanwhile
+        return False
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return second.start >= first.end and not text[first.end : second.start].strip()
+
+
+def _joined(a: Candidate, b: Candidate, text_of: Callable[[str], str]) -> Candidate:
+    """One quote over two touching ones, with `a`'s score."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    text = text_of(a.article_id)
+    return replace(
+        a,
+        idx=first.idx,
+        start=first.start,
+        end=second.end,
+        text=text[first.start : second.end],
+        following=second.following,
+    )
 
 
 def widen(
@@ -70,10 +119,11 @@ def widen(
     was unphased."). A next sentence that is itself a quote, or a fragment, is left alone."""
     out = list(chosen)
     total = sum(c.end - c.start for c in out)
-    taken = {(c.article_id, c.idx) for c in out}
     for n, cand in enumerate(out):
         nxt = cand.following
-        if nxt is None or (cand.article_id, cand.idx + 1) in taken:
+        if nxt is None or any(
+            c.article_id == cand.article_id and c.start < nxt[1] and nxt[0] < c.end for c in out
+        ):
             continue
         text = articles[cand.article_id].text
         start, end = nxt

@@ -164,8 +164,18 @@ class Index:
         many as the evidence supports up to `max_quotes`, near-duplicates dropped, widened
         within settings.answer_chars, best first."""
         store = store or self.store
-        chosen = select(scored.read, max_quotes, load_weights().keep_ratio)
-        articles = {a: store.article(a) for a in {c.article_id for c in chosen}}
+        loaded: dict[str, Article | None] = {}
+
+        def text_of(article_id: str) -> str:
+            if article_id not in loaded:
+                loaded[article_id] = store.article(article_id)
+            found = loaded[article_id]
+            return found.text if found else ""
+
+        chosen = select(scored.read, max_quotes, load_weights().keep_ratio, text_of)
+        articles = {
+            c.article_id: loaded.get(c.article_id) or store.article(c.article_id) for c in chosen
+        }
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
         answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
