@@ -287,8 +287,10 @@ def test_best_evidence_first_and_only_as_many_quotes_as_it_supports(
     scored = index.score(question)
     assert answer.answered
     first = answer.quotes[0]
-    # quote [1] is the reader's best sentence (possibly carried on into the next one)
-    assert (first.article_id, first.start) == (scored.read[0].article_id, scored.read[0].start)
+    # quote [1] holds the reader's best sentence (possibly joined to the sentence before or
+    # after it, or carried on into the next one)
+    best = scored.read[0]
+    assert first.article_id == best.article_id and first.start <= best.start < best.end <= first.end
     ratio = load_weights().keep_ratio
     for q in answer.quotes[1:]:
         assert q.score >= ratio * first.score - 1e-4
@@ -304,11 +306,10 @@ def test_best_evidence_first_and_only_as_many_quotes_as_it_supports(
 def test_max_quotes_caps_the_answer(index: Index) -> None:
     full = index.ask("What did Lavrov call a ceasefire?", max_quotes=5)
     one = index.ask("What did Lavrov call a ceasefire?", max_quotes=1)
-    assert len(one.quotes) == 1
-    assert (one.quotes[0].article_id, one.quotes[0].start) == (
-        full.quotes[0].article_id,
-        full.quotes[0].start,
-    )
+    best = index.score("What did Lavrov call a ceasefire?").read[0]
+    assert len(one.quotes) == 1 and len(full.quotes) > 1
+    for q in (one.quotes[0], full.quotes[0]):  # both lead with the best sentence
+        assert q.article_id == best.article_id and q.start <= best.start < best.end <= q.end
 
 
 @pytest.mark.parametrize(

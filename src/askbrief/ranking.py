@@ -111,6 +111,31 @@ READER_FEATURES = FeatureSet(
     "recency",  # how new its article is: of two reports, the newer one leads
     "in_window",  # its article's date against the question's time words, as above
     "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
+    # the first stage's own signals (SENTENCE_FEATURES), weighed again for the first position
+    "dense",
+    "passage",
+    "keyword",
+    "fused",
+    "lex_near",
+    "article_cover",
+    "lead",
+    "length",
+)
+# The reader's signals taken as they are from the first stage's (same names).
+FIRST_STAGE_SIGNALS = (
+    "type_match",
+    "lex_own",
+    "novel",
+    "recency",
+    "in_window",
+    "dense",
+    "passage",
+    "keyword",
+    "fused",
+    "lex_near",
+    "article_cover",
+    "lead",
+    "length",
 )
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
@@ -239,10 +264,7 @@ def reader_features(
     cosines to the question when embedded on their own, `opening` whether each is its
     article's first sentence, `slot` how closely each fills the question's slot;
     `order` and `features` cover all candidates."""
-    type_match, lex_own, novel, fresh, inside = (
-        SENTENCE_FEATURES.col(features, f)
-        for f in ("type_match", "lex_own", "novel", "recency", "in_window")
-    )
+    first = {f: SENTENCE_FEATURES.col(features, f) for f in FIRST_STAGE_SIGNALS}
     rows = [
         READER_FEATURES.row(
             order=order[i],
@@ -250,15 +272,11 @@ def reader_features(
             alone=float(a),
             alone_gap=float(a - alone.max()),
             rank=1.0 / (1.0 + rank),
-            opening=float(first),
-            type_match=type_match[i],
-            lex_own=lex_own[i],
-            novel=novel[i],
-            recency=fresh[i],
-            in_window=inside[i],
+            opening=float(opens),
             slot=fit,
+            **{f: float(col[i]) for f, col in first.items()},
         )
-        for rank, (i, a, first, fit) in enumerate(zip(positions, alone, opening, slot, strict=True))
+        for rank, (i, a, opens, fit) in enumerate(zip(positions, alone, opening, slot, strict=True))
     ]
     return READER_FEATURES.matrix(rows)
 
