@@ -45,7 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from askbrief import Settings, build_index
-from askbrief.answer import Candidate, reading_order, select, widen
+from askbrief.answer import Candidate, join_touching, reading_order, select, widen
 from askbrief.console import ProgressBars
 from askbrief.entities import in_span, slot_fit, wanted
 from askbrief.eval_data import link_articles
@@ -355,7 +355,8 @@ class Quoter:
         for c in chosen:
             self.text_of(c.article_id)  # loads it
         arts = {c.article_id: self.articles[c.article_id] for c in chosen}
-        return reading_order(widen(chosen, arts, self.budget), arts)  # type: ignore[arg-type]
+        quotes = join_touching(widen(chosen, arts, self.budget), arts)  # type: ignore[arg-type]
+        return reading_order(quotes, arts)  # type: ignore[arg-type]
 
 
 def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray):

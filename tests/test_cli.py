@@ -64,13 +64,13 @@ def test_index_query_show_stats(env: dict[str, str]) -> None:
         assert text[q["start"] : q["end"]] == q["text"]
 
     # Quote windows: by default some quote carries on into the next sentence; with
-    # --answer-chars 0 every quote is one sentence, and the longer answer holds the shorter.
+    # --answer-chars 0 no quote is carried on, and the longer answer holds the shorter.
     ask = "What did Lavrov call a ceasefire?"
     wide = json.loads(run(["query", "--json", ask], env).output)["quotes"]
     plain = json.loads(run(["query", "--json", "--answer-chars", "0", ask], env).output)["quotes"]
     assert [(x["start"], x["end"]) for x in wide] != [(x["start"], x["end"]) for x in plain]
-    ends = {x["start"]: x["end"] for x in wide}
-    assert all(x["start"] in ends and x["end"] <= ends[x["start"]] for x in plain)
+    # every plain quote lies inside a wide one (which may join two that now touch)
+    assert all(any(w["start"] <= x["start"] and x["end"] <= w["end"] for w in wide) for x in plain)
     assert sum(len(x["text"]) for x in wide) <= 850
 
     none = run(["query", "What is the boiling point of tungsten?"], env)

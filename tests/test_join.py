@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_widen import STORY, TEXT, spans
 
-from askbrief.answer import Candidate, select
+from askbrief.answer import Candidate, join_touching, select, widen
+from askbrief.records import Article
 
 
 def cand(text: str, s: list[tuple[int, int]], idx: int, score: float) -> Candidate:
@@ -40,6 +41,23 @@ def test_sentences_apart_stay_apart_and_a_gap_filled_later_joins_all_three() -> 
     three = [cand(STORY, s, 0, 0.9), cand(STORY, s, 2, 0.5), cand(STORY, s, 1, 0.4)]
     out = select(three, 5, 0.0, lambda _: STORY)
     assert [(q.start, q.end, q.score) for q in out] == [(s[0][0], s[2][1], 0.9)]
+
+
+def test_a_quote_carried_on_up_to_the_next_one_joins_it() -> None:
+    text = (
+        "The council met on Monday evening. "
+        "It voted to repaint the lighthouse. "
+        "The colour chosen was cobalt blue. "
+        "Work starts in March."
+    )
+    s = spans(text)
+    chosen = select([cand(text, s, 0, 0.9), cand(text, s, 2, 0.5)], 5, 0.0, lambda _: text)
+    assert len(chosen) == 2  # apart: one sentence between them
+    articles = {"a": Article("a", "A", text, "a.txt", "txt")}
+    out = join_touching(widen(chosen, articles, 850), articles)
+    # the first carried on into the second sentence, the other into the fourth: one passage
+    assert [(q.start, q.end, q.score) for q in out] == [(s[0][0], s[3][1], 0.9)]
+    assert out[0].text == text
 
 
 def test_without_article_text_nothing_is_joined() -> None:

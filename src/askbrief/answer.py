@@ -137,6 +137,22 @@ def widen(
     return out
 
 
+def join_touching(quotes: Sequence[Candidate], articles: dict[str, Article]) -> list[Candidate]:
+    """Quotes that touch once widened (one carried on to just before another of its
+    article) become one, in the better one's place and with its score."""
+    out = list(quotes)
+    text_of = lambda article_id: articles[article_id].text  # noqa: E731
+    n = 0
+    while n < len(out):
+        m = next((m for m in range(n + 1, len(out)) if _touching(out[n], out[m], text_of)), None)
+        if m is None:
+            n += 1
+            continue
+        out[n] = _joined(out[n], out[m], text_of)
+        del out[m]
+    return out
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 

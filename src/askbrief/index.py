@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .answer import NOT_ANSWERED, Candidate, assemble, day_of, select, widen
+from .answer import NOT_ANSWERED, Candidate, assemble, day_of, join_touching, select, widen
 from .candidates import Cand, Pool
 from .config import Settings
 from .dates import parse_date
@@ -177,6 +177,7 @@ class Index:
             c.article_id: loaded.get(c.article_id) or store.article(c.article_id) for c in chosen
         }
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
+        chosen = join_touching(chosen, articles)  # type: ignore[arg-type]
         answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
         return replace(answer, window=window_note(scored.window), differ=differ)
