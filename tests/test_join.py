@@ -8,16 +8,10 @@ from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_widen import STORY, TEXT, spans
+from test_widen import STORY, TEXT, cand, spans
 
-from askbrief.answer import Candidate, join_touching, select, widen
+from askbrief.answer import join_touching, select, widen
 from askbrief.records import Article
-
-
-def cand(text: str, s: list[tuple[int, int]], idx: int, score: float) -> Candidate:
-    start, end = s[idx]
-    nxt = s[idx + 1] if idx + 1 < len(s) else None
-    return Candidate("a", idx, start, end, text[start:end], score, nxt)
 
 
 def test_the_sentence_after_the_best_joins_it() -> None:

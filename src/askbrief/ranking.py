@@ -98,6 +98,12 @@ FULL_COVER = 0.9
 # the first position (benchmarks/fit_ranker.py). Its score is a calibrated probability that
 # the sentence holds the answer; quotes are chosen and ordered by it.
 READER_DEPTH = 12
+# The first stage's own signals (SENTENCE_FEATURES, same names), weighed again by the reader
+# for the first position: whether the sentence names a thing of the asked kind new to the
+# question, the question's words in it and around it, the names and numbers it adds, how new
+# its article is and whether it falls in the question's time window, and the rest; all but
+# the article's best passage score, which `passage` nearly repeats (not tried in the reader).
+FIRST_STAGE_SIGNALS = tuple(f for f in SENTENCE_FEATURES if f != "article")
 READER_FEATURES = FeatureSet(
     "order",  # the first-stage ranker's score (a logit)
     "order_gap",  # that score minus the best one's in this question
@@ -105,37 +111,8 @@ READER_FEATURES = FeatureSet(
     "alone_gap",  # that cosine minus the best one among the sentences read
     "rank",  # 1 / (1 + first-stage rank)
     "opening",  # the article's first sentence: a headline, or a lead with its dateline
-    "type_match",  # names a thing of the kind asked for, new to the question
-    "lex_own",  # idf-weighted share of question terms in the sentence
-    "novel",  # share of its names and numbers the question lacks
-    "recency",  # how new its article is: of two reports, the newer one leads
-    "in_window",  # its article's date against the question's time words, as above
     "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
-    # the first stage's own signals (SENTENCE_FEATURES), weighed again for the first position
-    "dense",
-    "passage",
-    "keyword",
-    "fused",
-    "lex_near",
-    "article_cover",
-    "lead",
-    "length",
-)
-# The reader's signals taken as they are from the first stage's (same names).
-FIRST_STAGE_SIGNALS = (
-    "type_match",
-    "lex_own",
-    "novel",
-    "recency",
-    "in_window",
-    "dense",
-    "passage",
-    "keyword",
-    "fused",
-    "lex_near",
-    "article_cover",
-    "lead",
-    "length",
+    *FIRST_STAGE_SIGNALS,
 )
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
