@@ -45,7 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from askbrief import Settings, build_index
-from askbrief.answer import Candidate, join_touching, reading_order, select, widen
+from askbrief.answer import Candidate, join_touching, select, widen
 from askbrief.console import ProgressBars
 from askbrief.entities import in_span, slot_fit, wanted
 from askbrief.eval_data import link_articles
@@ -60,6 +60,7 @@ from askbrief.ranking import (
     reader_features,
     window_prior,
 )
+from askbrief.records import Article
 from askbrief.text import normalize, terms
 from askbrief.timeframe import resolve
 
@@ -332,17 +333,20 @@ def reader_scores(g: dict, w: np.ndarray, b: float) -> np.ndarray:
 
 
 class Quoter:
-    """The product's quote choice (answer.select, widen, reading order) over an index."""
+    """The product's quote choice (answer.select, widen, join_touching) over an index."""
 
     def __init__(self, idx: Index) -> None:
         self.store = idx.store
         self.budget = idx.settings.answer_chars
-        self.articles: dict[str, object] = {}
+        self.articles: dict[str, Article] = {}
+
+    def article(self, article_id: str) -> Article:
+        if article_id not in self.articles:
+            self.articles[article_id] = self.store.article(article_id)  # type: ignore[assignment]
+        return self.articles[article_id]
 
     def text_of(self, article_id: str) -> str:
-        if article_id not in self.articles:
-            self.articles[article_id] = self.store.article(article_id)
-        return self.articles[article_id].text  # type: ignore[attr-defined]
+        return self.article(article_id).text
 
     def __call__(self, it: dict, g: dict, probs: np.ndarray, ratio: float, k: int = 5) -> list:
         read_c = [
@@ -352,11 +356,8 @@ class Quoter:
             for c, p in zip((it["cands"][i] for i in g["pos"]), probs, strict=True)
         ]
         chosen = select(read_c, k, ratio, self.text_of)
-        for c in chosen:
-            self.text_of(c.article_id)  # loads it
-        arts = {c.article_id: self.articles[c.article_id] for c in chosen}
-        quotes = join_touching(widen(chosen, arts, self.budget), arts)  # type: ignore[arg-type]
-        return reading_order(quotes, arts)  # type: ignore[arg-type]
+        arts = {c.article_id: self.article(c.article_id) for c in chosen}
+        return join_touching(widen(chosen, arts, self.budget), self.text_of)
 
 
 def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray):

@@ -48,7 +48,7 @@ def test_a_quote_carried_on_up_to_the_next_one_joins_it() -> None:
     chosen = select([cand(text, s, 0, 0.9), cand(text, s, 2, 0.5)], 5, 0.0, lambda _: text)
     assert len(chosen) == 2  # apart: one sentence between them
     articles = {"a": Article("a", "A", text, "a.txt", "txt")}
-    out = join_touching(widen(chosen, articles, 850), articles)
+    out = join_touching(widen(chosen, articles, 850), lambda _: text)
     # the first carried on into the second sentence, the other into the fourth: one passage
     assert [(q.start, q.end, q.score) for q in out] == [(s[0][0], s[3][1], 0.9)]
     assert out[0].text == text

@@ -60,7 +60,8 @@ def select(
         words = set(normalize(cand.text).split())
         if any(_jaccard(words, other) >= 0.7 for other in seen):
             continue
-        if text_of and _join(chosen, cand, text_of):
+        if text_of and any(_touching(q, cand, text_of) for q in chosen):
+            chosen = join_touching([*chosen, cand], text_of)
             seen.append(words)
             continue
         if len(chosen) >= max_quotes:
@@ -68,22 +69,6 @@ def select(
         chosen.append(cand)
         seen.append(words)
     return chosen
-
-
-def _join(chosen: list[Candidate], cand: Candidate, text_of: Callable[[str], str]) -> bool:
-    """Join `cand` to the chosen quote it directly continues or precedes (white space
-    between), and that quote to the next one if they now touch; the joined quote keeps the
-    better one's place and score. False when it touches none."""
-    n = next((n for n, q in enumerate(chosen) if _touching(q, cand, text_of)), None)
-    if n is None:
-        return False
-    chosen[n] = _joined(chosen[n], cand, text_of)
-    m = next((m for m, q in enumerate(chosen) if m != n and _touching(chosen[n], q, text_of)), None)
-    if m is not None:
-        keep, drop = sorted((n, m))
-        chosen[keep] = _joined(chosen[keep], chosen[drop], text_of)
-        del chosen[drop]
-    return True
 
 
 def _touching(a: Candidate, b: Candidate, text_of: Callable[[str], str]) -> bool:
@@ -137,11 +122,11 @@ def widen(
     return out
 
 
-def join_touching(quotes: Sequence[Candidate], articles: dict[str, Article]) -> list[Candidate]:
-    """Quotes that touch once widened (one carried on to just before another of its
-    article) become one, in the better one's place and with its score."""
+def join_touching(quotes: Sequence[Candidate], text_of: Callable[[str], str]) -> list[Candidate]:
+    """Quotes (best first) that touch, one ending just before another of its article with
+    only white space between, become one, in the better one's place and with its score:
+    neighbouring sentences chosen apart, or a quote carried on up to the next one."""
     out = list(quotes)
-    text_of = lambda article_id: articles[article_id].text  # noqa: E731
     n = 0
     while n < len(out):
         m = next((m for m in range(n + 1, len(out)) if _touching(out[n], out[m], text_of)), None)
@@ -163,14 +148,13 @@ def assemble(
     articles: dict[str, Article],
     confidence: float,
 ) -> Answer:
-    """Quotes best first, as chosen; reading order is kept only where it demotes nothing: a
-    quote that directly continues an earlier one (its article's next sentence) follows it."""
+    """Quotes best first, as chosen (a quote's neighbouring sentences are already joined to
+    it, by `select` and `join_touching`, so nothing else needs reordering)."""
     if not chosen:
         return Answer(question, False, (), (), NOT_ANSWERED, confidence)
-    ordered = reading_order(chosen, articles)
     quotes: list[Quote] = []
     by_article: dict[str, list[int]] = {}
-    for n, cand in enumerate(ordered, start=1):
+    for n, cand in enumerate(chosen, start=1):
         article = articles[cand.article_id]
         text = article.text[cand.start : cand.end]
         assert text == cand.text, "quote span does not match the article text"
@@ -195,34 +179,6 @@ def assemble(
         for a, ns in ((articles[i], ns) for i, ns in by_article.items())
     )
     return Answer(question, True, tuple(quotes), sources, "", confidence)
-
-
-def reading_order(chosen: Sequence[Candidate], articles: dict[str, Article]) -> list[Candidate]:
-    """`chosen` best first, except that a quote's direct continuation (the same article's
-    text right after it, white space between) is moved up to follow it."""
-    rest = list(chosen)
-    out: list[Candidate] = []
-    while rest:
-        last = rest.pop(0)
-        out.append(last)
-        while True:
-            text = articles[last.article_id].text
-            nxt = next(
-                (
-                    c
-                    for c in rest
-                    if c.article_id == last.article_id
-                    and c.start >= last.end
-                    and not text[last.end : c.start].strip()
-                ),
-                None,
-            )
-            if nxt is None:
-                break
-            rest.remove(nxt)
-            out.append(nxt)
-            last = nxt
-    return out
 
 
 def day_of(article: Article) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -164,20 +165,16 @@ class Index:
         many as the evidence supports up to `max_quotes`, near-duplicates dropped, widened
         within settings.answer_chars, best first."""
         store = store or self.store
-        loaded: dict[str, Article | None] = {}
+        article = functools.cache(store.article)  # each article read once per answer
 
         def text_of(article_id: str) -> str:
-            if article_id not in loaded:
-                loaded[article_id] = store.article(article_id)
-            found = loaded[article_id]
+            found = article(article_id)
             return found.text if found else ""
 
         chosen = select(scored.read, max_quotes, load_weights().keep_ratio, text_of)
-        articles = {
-            c.article_id: loaded.get(c.article_id) or store.article(c.article_id) for c in chosen
-        }
+        articles = {c.article_id: article(c.article_id) for c in chosen}
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
-        chosen = join_touching(chosen, articles)  # type: ignore[arg-type]
+        chosen = join_touching(chosen, text_of)
         answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
         return replace(answer, window=window_note(scored.window), differ=differ)
