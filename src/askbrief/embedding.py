@@ -92,7 +92,9 @@ class Embedder:
 
     def warm_up(self) -> None:
         """Load the model in a background thread, so it loads while the caller does other
-        work (opening an index); a failure here is left for the first real use to report."""
+        work (opening an index); a failure here is left for the first real use to report.
+        Not a daemon: a process that exits early (a CLI error) waits for the load to finish,
+        since ONNX Runtime torn down mid-load by interpreter exit aborts or segfaults."""
 
         def load() -> None:
             with contextlib.suppress(Exception):
@@ -102,7 +104,7 @@ class Embedder:
             if self._runner is not None or self._warming:
                 return
             self._warming = True
-        threading.Thread(target=load, name="askbrief-model-load", daemon=True).start()
+        threading.Thread(target=load, name="askbrief-model-load", daemon=False).start()
 
     def _encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ids, attention mask, char offsets) padded to the longest text of the batch."""
