@@ -36,7 +36,7 @@ def test_ask_between_keeps_to_the_dates(url: str) -> None:
     assert late["sources_differ"] == []  # one article left: nothing to differ
     early = client.predict(DEATHS, "", "2024-02-10", api_name="/ask_between")
     assert {q["article_id"] for q in early["quotes"]} == {"flood-1"}
-    with pytest.raises(AppError, match=r"from-date 'last tuesdayish' is not a date"):
+    with pytest.raises(AppError, match=r"since 'last tuesdayish' is not a date"):
         client.predict(DEATHS, "last tuesdayish", "", api_name="/ask_between")
 
 
@@ -85,4 +85,4 @@ def test_time_words_and_the_date_range(page: Page) -> None:
     expect(early.locator(".ab-quote .ab-date").first).to_have_text("2024-02-05")
     page.locator("#ab-until textarea, #ab-until input").first.fill("someday")
     bad = ask(page, DEATHS)
-    expect(bad).to_contain_text("to-date 'someday' is not a date")
+    expect(bad).to_contain_text("the To date 'someday' is not a date")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -119,14 +120,14 @@ def index(
     "--until",
     metavar="DATE",
     default=None,
-    help="Only articles dated on or before DATE; undated ones stay in.",
+    help="Only articles dated on or before DATE (YYYY-MM-DD); undated ones stay in.",
 )
 @click.option(
     "--as-of",
     metavar="DATE",
     default=None,
-    help='The date "this week", "yesterday" or "latest" count from [default: the newest '
-    "article's date].",
+    help='The date (YYYY-MM-DD) that "this week", "yesterday" or "latest" in the question '
+    "count from [default: the newest article's date].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
@@ -149,19 +150,18 @@ def query(
     batch: Any,
 ) -> None:
     """Answer QUESTION with quotes from the articles."""
-    from .index import Index
-    from .timeframe import parse_day
+    from .index import Index, clean_question
 
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
     settings = settings_from(
         store, index_dir, top_k=top_k, max_quotes=max_quotes, answer_chars=answer_chars
     )
-    days = {
-        name: run(lambda v=value, n=name: parse_day(v, f"--{n.replace('_', '-')}"))
-        for name, value in (("since", since), ("until", until), ("as_of", as_of))
-        if value is not None
-    }
+    days = run(lambda: _days(since=since, until=until, as_of=as_of))
+    # Bad input fails before the index opens and the model starts loading: fast, and no
+    # error path races the model load at exit.
+    if question is not None:
+        run(lambda: clean_question(question))
     idx = run(lambda: Index(settings))
     try:
         if batch is not None:
@@ -171,6 +171,20 @@ def query(
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False) if as_json else render(answer))
     finally:
         idx.store.close()
+
+
+def _days(**given: str | None) -> dict[str, date]:
+    """The date options given, each strictly YYYY-MM-DD; errors name the flag and the value,
+    and a backwards range says which flags to swap."""
+    from .timeframe import check_order, parse_day
+
+    days = {
+        name: parse_day(value, f"--{name.replace('_', '-')}")
+        for name, value in given.items()
+        if value is not None
+    }
+    check_order(days.get("since"), days.get("until"), "--since", "--until")
+    return days
 
 
 def _batch(idx: Any, lines: Any, days: dict[str, Any]) -> None:

@@ -19,6 +19,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 RECENT_DAYS = 30
+# What a typed date must look like; an example is part of every error about one.
+DATE_FORMAT = "YYYY-MM-DD, e.g. 2026-03-01"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# The label of a window from explicit dates, as opposed to the question's own time words.
+DATES_GIVEN = "dates given"
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -57,8 +62,8 @@ class Window:
 
     start: date | None
     end: date | None
-    label: str  # what named it: the question's words, or "--since/--until"
-    # Strict (--since/--until): only articles inside are quoted. Otherwise (a question's
+    label: str  # what named it: the question's words, or DATES_GIVEN
+    # Strict (a date range given): only articles inside are quoted. Otherwise (a question's
     # time words) a strong prior: inside articles rank first, but a report dated a few days
     # off can still answer (dates from pages and URLs are often those of an update).
     strict: bool = False
@@ -102,25 +107,43 @@ def resolve(question: str, now: date) -> Window | None:
 
 
 def explicit(since: date | None, until: date | None) -> Window | None:
-    """The window --since/--until give (either may be missing); None if neither."""
+    """The window a strict date range gives (either side may be missing); None if neither.
+    Its error is in neutral words: each front end checks the order first in its own terms
+    (`check_order`), so this one only guards callers of the library."""
     if since is None and until is None:
         return None
+    check_order(since, until)
+    return Window(since, until, DATES_GIVEN, strict=True)
+
+
+def check_order(
+    since: date | None,
+    until: date | None,
+    first: str = "the start date",
+    last: str = "the end date",
+) -> None:
+    """A one-line error if the range runs backwards, naming its ends as the caller calls
+    them ("--since"/"--until" in the CLI, the From/To boxes in the UI)."""
     if since is not None and until is not None and since > until:
         from .errors import AskbriefError
 
-        raise AskbriefError(f"--since {since} is after --until {until}; swap them")
-    return Window(since, until, "--since/--until", strict=True)
+        raise AskbriefError(f"{first} {since} is after {last} {until}; swap them")
 
 
-def parse_day(value: str, what: str = "date") -> date:
-    """A date the user typed (2024-02-12, 12 Feb 2024, yesterday...): a one-line error if
-    it is not one."""
-    found = _parse(value.strip(), None)
-    if found is None:
-        from .errors import AskbriefError
+def parse_day(value: str, what: str = "the date") -> date:
+    """A date the user typed as a date (--since, --until, --as-of, the UI's From and To):
+    YYYY-MM-DD and nothing else, so 2026-13-01 is an error rather than 13 January, and
+    "yesterday" in a date box is not quietly read. Time words belong in the question, which
+    `resolve` reads leniently. `what` names the value as the user knows it."""
+    text = value.strip()
+    if _ISO_DAY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    from .errors import AskbriefError
 
-        raise AskbriefError(f"{what} {value!r} is not a date; use YYYY-MM-DD")
-    return found
+    raise AskbriefError(f"{what} {value!r} is not a date; use {DATE_FORMAT}")
 
 
 def _window(kind: str, what: str | None, now: date) -> tuple[date, date] | None:
@@ -178,5 +201,5 @@ def window_sentence(window: dict[str, str | None] | None) -> str:
     if not window:
         return ""
     label = window.get("label")
-    asked = "" if label == "--since/--until" else f' ("{label}")'
+    asked = "" if label == DATES_GIVEN else f' ("{label}")'
     return f"Searched {window.get('said')}{asked}; undated articles included."
