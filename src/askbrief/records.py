@@ -108,15 +108,17 @@ class Claim:
     end: int
 
 
-# Why a question was refused: the code an Answer carries, and what to tell the reader.
+# Why a question was refused: the code an Answer carries, and what to tell the reader. A
+# refusal may come with its closest passage ("closest, not an answer"), so no reason says
+# that nothing is close: each stays true whether or not that passage is shown.
 REASONS = {
-    "nothing-close": "Nothing in the articles is close to the question.",
+    "nothing-close": "Even the closest passage in the articles is far from the question.",
     "wrong-kind": "Some articles are about this, but none of their sentences names "
     "the kind of thing asked for.",
     "old-news": "The closest articles are older news than the rest of the collection.",
     "weak-match": "The closest sentences share some of the question's words, but none "
     "of them reads as its answer.",
-    "outside-window": "No article from the time the question asks about is close to it.",
+    "outside-window": "Nothing from the time the question asks about answers it.",
 }
 
 

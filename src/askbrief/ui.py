@@ -34,9 +34,9 @@ from .articles import SUPPORTED_SUFFIXES  # noqa: E402
 from .config import Settings  # noqa: E402
 from .embedding import Embedder  # noqa: E402
 from .errors import AskbriefError, NoIndexError  # noqa: E402
-from .index import Index  # noqa: E402
+from .index import MAX_QUESTION_CHARS, Index  # noqa: E402
 from .text import plural  # noqa: E402
-from .timeframe import parse_day  # noqa: E402
+from .timeframe import check_order, parse_day  # noqa: E402
 from .ui_backend import (  # noqa: E402, F401  (Backend, free_port, serving: re-exported)
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -60,6 +60,7 @@ from .ui_render import (  # noqa: E402
     render_progress,
     render_report,
     render_source,
+    short_question,
     source_box,
     upload_help,
 )
@@ -67,6 +68,14 @@ from .ui_uploads import MAX_UPLOAD_BYTES, refuse_uploads, run_build, save_upload
 
 STATUS_REFRESH_SECONDS = 10
 SIGN_IN_MESSAGE = "Sign in to ask askbrief about the articles."
+EMPTY_QUESTION = (
+    "The question is empty: type a question in the box, e.g. "
+    "\u201cWhat did Lavrov say about the ceasefire?\u201d, then press Enter or Ask."
+)
+API_NO_INDEX = "there is no index yet: an editor must add articles first"
+# What the chat's date boxes and /ask_between's parameters are called, in their errors.
+BOX_NAMES = ("the From date", "the To date")
+API_NAMES = ("since", "until")
 
 EXAMPLES = [
     "What did Lavrov say about the ceasefire?",
@@ -400,13 +409,17 @@ def make_api(backend: Backend, access: Access | None = None) -> tuple[Callable[.
         if refusal:
             raise _rejected(refusal)
         try:
-            return backend.ask(question, history, *dates(since, until))
+            return backend.ask(question, history, *dates(since, until, API_NAMES))
+        except NoIndexError:
+            raise _rejected(API_NO_INDEX) from None
         except AskbriefError as err:
             raise _rejected(str(err)) from None
 
     def ask(question: str, request: gr.Request | None = None) -> dict[str, Any]:
-        """Answer a question from the articles with verbatim, cited quotes: the same JSON
-        as `askbrief query --json`."""
+        """Answer a question from the articles with verbatim, cited quotes, as JSON:
+        `answered`, `message`, `quotes` (each with its text, `article_id`, `title` and the
+        span [`start`, `end`) of the text in its article) and `sources`; a refusal says
+        `why` and may give the `closest` passage, which is not an answer."""
         return answer(question, [], request=request)
 
     def ask_followup(
@@ -447,33 +460,48 @@ def make_respond(
         request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Answer with the session's earlier questions as history, so follow-ups work, and
-        the date range if one is given."""
+        the date range if one is given. A blank question gets a note, kept out of the
+        conversation; one too long to ask is shown shortened beside its error."""
         question = (question or "").strip()
-        if not question:
-            yield chat_messages(turns), turns, ""
+        if _blank(question):
+            note = {"role": "assistant", "content": render_error(EMPTY_QUESTION, len(turns))}
+            yield [*chat_messages(turns), note], turns, ""
             return
-        yield chat_messages(turns, pending=question), turns, ""
+        # The chat echoes a question too long to ask (the index refuses it) only in part: a
+        # page of it would bury its error. The whole question is still what is asked.
+        too_long = len(" ".join(question.split())) > MAX_QUESTION_CHARS
+        shown = short_question(question) if too_long else question
+        yield chat_messages(turns, pending=shown), turns, ""
         history = [t["question"] for t in turns]
         turn: Turn
         try:
             refusal = rules.question_refusal(_user(request))
             if refusal:
                 raise AskbriefError(refusal)
-            answer = backend.ask(question, history, *dates(since, until))
-            turn = {"question": question, "answer": answer}
+            answer = backend.ask(question, history, *dates(since, until, BOX_NAMES))
+            turn = {"question": shown, "answer": answer}
         except NoIndexError:
-            turn = {"question": question, "answer": None, "error": NO_INDEX}
+            turn = {"question": shown, "answer": None, "error": NO_INDEX}
         except AskbriefError as err:
-            turn = {"question": question, "answer": None, "error": str(err)}
+            turn = {"question": shown, "answer": None, "error": str(err)}
         turns = [*turns, turn]
         yield chat_messages(turns), turns, ""
 
     return respond
 
 
-def dates(since: object, until: object) -> tuple[date | None, date | None]:
-    """The date range's two fields as dates; "" or None leaves a side open. A value that is
-    not a date is an AskbriefError naming it."""
+def _blank(question: str) -> bool:
+    """Nothing to ask: only white space and control characters (the index's reading)."""
+    return not any(ch.isprintable() and not ch.isspace() for ch in question)
+
+
+def dates(
+    since: object, until: object, names: tuple[str, str] = BOX_NAMES
+) -> tuple[date | None, date | None]:
+    """The date range's two fields as dates, strictly YYYY-MM-DD; "" or None leaves a side
+    open. A value that is not a date, or a range that runs backwards, is an AskbriefError
+    naming the fields as the caller knows them (`names`: the boxes, or the API's
+    parameters)."""
 
     def day(value: object, what: str) -> date | None:
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -482,7 +510,9 @@ def dates(since: object, until: object) -> tuple[date | None, date | None]:
             raise AskbriefError(f"{what} is {_shown(value)}; give a date as YYYY-MM-DD")
         return parse_day(value, what)
 
-    return day(since, "from-date"), day(until, "to-date")
+    first, last = day(since, names[0]), day(until, names[1])
+    check_order(first, last, *names)
+    return first, last
 
 
 def make_show_source(backend: Backend) -> Callable[..., str]:
@@ -496,6 +526,8 @@ def make_show_source(backend: Backend) -> Callable[..., str]:
             return source_box(render_error("That citation is not in this conversation."))
         try:
             article = backend.article(quote["article_id"])
+        except NoIndexError:
+            return source_box(render_error(NO_INDEX))
         except AskbriefError as err:
             return source_box(render_error(str(err)))
         same = [q for q in answer["quotes"] if q["article_id"] == quote["article_id"]]
@@ -547,7 +579,7 @@ def make_reindex(backend: Backend, access: Access) -> Callable[..., Iterator[tup
 def make_reindex_api(backend: Backend, access: Access) -> Callable[..., dict[str, Any]]:
     def reindex(request: gr.Request | None = None) -> dict[str, Any]:
         """Editors only: update the index from the articles folder (new, changed and removed
-        files) and say what changed, as `askbrief index` does."""
+        files) and say what changed: a summary, the counts after it, and any warnings."""
         refusal = access.edit_refusal(_user(request))
         if refusal:
             raise _rejected(refusal)

@@ -24,7 +24,12 @@ from .ui_uploads import Progress
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+WILDCARDS = ("0.0.0.0", "::", "")  # hosts that bind every address of the machine
 NO_INDEX = "No index yet: add articles below and it is built for you."
+ARTICLE_GONE = (
+    "That article is no longer in the index: it was removed since this answer. Ask again "
+    "for an answer from the articles as they are now."
+)
 
 
 class Backend:
@@ -61,13 +66,24 @@ class Backend:
         return self.index().ask(question, history=list(history), since=since, until=until).to_dict()
 
     def article(self, article_id: str) -> Article:
-        return self.index().article(article_id)
+        """The article an answer cites; an error in the page's words if it is gone (the
+        library's names a CLI command)."""
+        found = self.index().store.article(article_id)
+        if found is None:
+            raise AskbriefError(ARTICLE_GONE)
+        return found
 
     def stats(self) -> dict[str, Any]:
         return self.index().stats()
 
     def build(self, progress: Progress | None = None) -> BuildReport:
         """Incremental update; readers keep the old generation until the new one is published."""
+        if not self.articles_dir.is_dir():
+            # said here in the page's words; the library's error names the CLI's --articles
+            raise AskbriefError(
+                f"the articles folder {self.articles_dir} does not exist; upload articles to "
+                "create it"
+            )
         with self.build_lock:
             return build_index(self.settings, self.embedder, progress=progress)
 
@@ -76,6 +92,51 @@ def free_port(host: str = DEFAULT_HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def addresses() -> list[str]:
+    """How other machines can reach this one: its host name, then its IPv4 addresses other
+    than loopback, the one on the default route first. Read from the kernel (the interfaces,
+    a route lookup for an unconnected UDP socket); no packet is sent and no DNS is asked."""
+    found: list[str] = []
+    name = socket.gethostname()
+    if name and name != "localhost":
+        found.append(name)
+    for ip in [_default_route_ipv4(), *_interface_ipv4s()]:
+        if ip and not ip.startswith("127.") and ip not in found:
+            found.append(ip)
+    return found
+
+
+def _default_route_ipv4() -> str | None:
+    """The address this machine would send from: connect() on UDP only chooses a route."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: documentation only, never sent to
+            return str(probe.getsockname()[0])
+        except OSError:
+            return None  # no route: offline, or loopback only
+
+
+def _interface_ipv4s() -> list[str]:
+    """Each network interface's IPv4 address (Linux's SIOCGIFADDR); [] where unsupported."""
+    import fcntl
+    import struct
+
+    found = []
+    try:
+        interfaces = socket.if_nameindex()
+    except OSError:
+        return []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for _, name in interfaces:
+            request = struct.pack("256s", name.encode()[:15])
+            try:
+                reply = fcntl.ioctl(sock.fileno(), 0x8915, request)  # SIOCGIFADDR
+            except OSError:
+                continue  # no IPv4 address, or not Linux
+            found.append(socket.inet_ntoa(reply[20:24]))
+    return found
 
 
 def render_status(backend: Backend) -> str:

@@ -40,6 +40,19 @@ def cite_link(turn: int, n: int) -> str:
     )
 
 
+SHOWN_QUESTION_CHARS = 200  # of a question too long to ask, as the chat echoes it
+
+
+def short_question(question: str, limit: int = SHOWN_QUESTION_CHARS) -> str:
+    """The start of a long question, white space collapsed, cut at a word and marked "…":
+    what the chat echoes of a question refused for its length."""
+    flat = " ".join(question.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut) + "\u2026"
+
+
 def render_question(question: str) -> str:
     # A one-line HTML block (white space collapsed, as the library does): the chat's
     # Markdown renderer leaves its content alone.
