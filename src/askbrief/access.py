@@ -47,13 +47,15 @@ def is_loopback(host: str) -> bool:
     return addr.is_loopback or bool(mapped and mapped.is_loopback)
 
 
-def problem_serving(host: str, settings: Settings) -> str | None:
-    """Why the app must not serve on `host` with these settings (one line), or None."""
+def problem_serving(host: str, settings: Settings, given: str | None = None) -> str | None:
+    """Why the app must not serve on `host` with these settings (one line), or None. `given`
+    says how the host was set, as the operator set it ("--host 0.0.0.0", or
+    "ASKBRIEF_HOST=0.0.0.0"), so the message names what they typed."""
     if settings.users_file is not None or is_loopback(host):
         return None
     return (
-        f"--host {host} serves beyond this machine, so sign-in is required: give --users FILE "
-        f"(or ASKBRIEF_USERS=FILE); make the file with `{HOW_TO_ADD}`"
+        f"{given or f'host {host}'} serves beyond this machine, so sign-in is required: give "
+        f"--users FILE (or ASKBRIEF_USERS=FILE); make the file with `{HOW_TO_ADD}`"
     )
 
 

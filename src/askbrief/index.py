@@ -462,7 +462,7 @@ def clean_question(question: str) -> str:
     cleaned = "".join(ch if ch.isprintable() else " " for ch in question)
     cleaned = " ".join(cleaned.split())
     if not cleaned:
-        raise AskbriefError('the question is empty; ask something, e.g. askbrief query "Who …?"')
+        raise AskbriefError("the question is empty; ask something")
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise AskbriefError(
             f"the question is {len(cleaned)} characters long; keep it under {MAX_QUESTION_CHARS}"

@@ -17,7 +17,7 @@ from .console import ProgressBars
 from .embedding import Embedder
 from .errors import AskbriefError, NoIndexError
 from .index import Index
-from .ui_backend import DEFAULT_HOST, DEFAULT_PORT
+from .ui_backend import DEFAULT_HOST, DEFAULT_PORT, WILDCARDS, addresses
 
 
 def parse_args(
@@ -29,8 +29,9 @@ def parse_args(
     )
     parser.add_argument(
         "--host",
-        default=os.environ.get("ASKBRIEF_HOST") or DEFAULT_HOST,
-        help="Address to bind [env ASKBRIEF_HOST; default: 127.0.0.1, this machine only].",
+        default=None,
+        help="Address to bind; 0.0.0.0 for every address of this machine [env ASKBRIEF_HOST; "
+        "default: 127.0.0.1, this machine only].",
     )
     parser.add_argument(
         "--port",
@@ -72,7 +73,16 @@ def parse_args(
         default=None,
         help="No uploads or re-indexing through the UI, for anyone [env ASKBRIEF_READ_ONLY].",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # Messages about the host name the setting the user made: the flag or the variable.
+    env_host = os.environ.get("ASKBRIEF_HOST")
+    if args.host is not None:
+        args.host_given = f"--host {args.host}"
+    elif env_host:
+        args.host, args.host_given = env_host, f"ASKBRIEF_HOST={env_host}"
+    else:
+        args.host, args.host_given = DEFAULT_HOST, f"host {DEFAULT_HOST}"
+    return args
 
 
 def _port(value: str) -> int:
@@ -120,6 +130,16 @@ def _guarded(settings: Settings) -> str:
     return f" ({', '.join(said)})" if said else ""
 
 
+def _where(host: str, port: int, url: str) -> str:
+    """The addresses to open: gradio's URL, and when the app listens on every address
+    (0.0.0.0, ::), those others can use as well, since "localhost" works only here."""
+    if host.strip("[]") not in WILDCARDS:
+        return url.rstrip("/")
+    others = [f"http://{name}:{port}" for name in addresses()]
+    here = f"http://localhost:{port} on this machine"
+    return f"{here}, {' or '.join(others)} from others" if others else here
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None:
     """Serve the UI until Ctrl+C: `python app.py` and `askbrief ui` both call this, with
     argv as given after the command (None: sys.argv[1:])."""
@@ -132,7 +152,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None
             users=args.users,
             read_only=args.read_only,
         )
-        problem = problem_serving(args.host, settings)
+        problem = problem_serving(args.host, settings, args.host_given)
         if problem:  # before any work, and long before anything listens
             sys.exit(f"askbrief: {problem}")
         access = Access.from_settings(settings)
@@ -158,8 +178,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python app.py") -> None
         )
     print(
         f"askbrief: serving {_display(settings)} (articles: "
-        f"{settings.articles_dir.resolve()}/) at {url.rstrip('/')}{_guarded(settings)}"
-        "  — Ctrl+C to stop",
+        f"{settings.articles_dir.resolve()}/) at {_where(args.host, args.port, url)}"
+        f"{_guarded(settings)}  — Ctrl+C to stop",
         flush=True,
     )
     app.block_thread()
