@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
+from askbrief.articles import read_folder
+from askbrief.chunking import split_sentences
 from askbrief.embedding import Embedder, cache_dir
 from askbrief.errors import AskbriefError
 
@@ -70,12 +73,72 @@ def test_unknown_backend_is_a_clear_error(monkeypatch) -> None:
         Embedder()
 
 
-def test_int8_backend_stays_close_to_float32(embedder) -> None:
-    """The opt-in int8 backend: within 0.99 mean cosine of the float32 model (README)."""
+# Questions about tests/data's real articles, for the int8 retrieval test.
+QUESTIONS = [
+    "What did Lavrov call a ceasefire?",
+    "What did Lavrov say about Trump's team?",
+    "What does Russia want from the West?",
+    "Who won the national chess championship?",
+    "How many panels does the floating solar farm have?",
+    "How much did the solar farm cost?",
+    "Why did fishermen oppose the solar farm?",
+    "Why did the rail drivers strike?",
+    "What did the bakery chain recall?",
+    "Who is Ashford's new police chief?",
+    "Who retired as Ashford's police chief?",
+    "Who was sworn in as Brennick's police chief?",
+    "How long does the electric ferry crossing take?",
+    "How many passengers can the ferry carry?",
+    "When will the lantern festival take place?",
+    "How many visitors came to the lantern festival?",
+    "How many containers did Kestrel Bay handle?",
+    "How many people work at the port?",
+    "How much did the bridge repairs cost?",
+    "When will the library stay open later?",
+]
+
+
+def _data_sentences() -> list[str]:
+    """Every sentence of the articles in tests/data (seed, corpus, towns), as indexed."""
+    out = []
+    for folder in ("seed", "corpus", "towns"):
+        for article in read_folder(ROOT / "tests" / "data" / folder).articles:
+            for span in split_sentences(article.text, 160):
+                out.append(article.text[span.start : span.end])
+    return out
+
+
+def test_int8_backend_finds_the_same_passages_as_float32(embedder) -> None:
+    """The opt-in int8 backend must find what float32 finds; its vectors need not be equal.
+
+    ONNX Runtime's integer kernels differ by processor: with VNNI (vpdpbusd) u8 x s8 products
+    add up exactly in int32; without it (AVX2, AVX-512 without VNNI) pairs of products are
+    first summed into int16 with saturation (vpmaddubsw). So the same model lands a little
+    further from float32 on one machine than on another: a 0.99 mean-cosine bound on odd
+    texts held here (VNNI, 0.990) and failed on an AVX2 machine (0.988). ONNX Runtime has no
+    switch to turn VNNI off; running the int8 model in onnx's reference evaluator with that
+    saturation gave 0.988 on those odd texts too, and on the sentences below 0.992 (0.993
+    here with VNNI; per-tensor quantisation, rejected in docs/performance.md: 0.965).
+
+    What retrieval needs, over the real sentences of tests/data and questions about them:
+    each question's nearest sentence by int8 is in float32's top 3 and scores within 0.05 of
+    float32's best (int8 may swap near-ties, never demote a clear winner); it is float32's
+    nearest for at least 80% of questions (19/20 with VNNI, 20/20 emulated without); and the
+    mean cosine to float32 stays above 0.97, which per-tensor quantisation fails.
+    """
     int8 = Embedder(backend="onnx-int8")
-    texts = [t for t in ODD if t] + [
-        "The central bank raised interest rates by half a point on Thursday, its third "
-        "increase this year, citing inflation that has stayed above target since spring."
-    ]
-    cos = (int8.embed(texts) * embedder.embed(texts)).sum(1)
-    assert cos.mean() >= 0.99 and cos.min() > 0.97
+    sentences = _data_sentences()
+    assert len(sentences) > 50
+    f32_s, i8_s = embedder.embed(sentences), int8.embed(sentences)
+    f32_q, i8_q = embedder.embed(QUESTIONS), int8.embed(QUESTIONS)
+    cos = np.concatenate([(f32_s * i8_s).sum(1), (f32_q * i8_q).sum(1)])
+    assert cos.mean() > 0.97, cos.mean()
+    f32_scores, i8_scores = f32_q @ f32_s.T, i8_q @ i8_s.T
+    same = 0
+    for q, question in enumerate(QUESTIONS):
+        f32_order = np.argsort(-f32_scores[q], kind="stable")
+        pick = int(np.argmax(i8_scores[q]))
+        assert pick in f32_order[:3], question
+        assert f32_scores[q, pick] >= f32_scores[q, f32_order[0]] - 0.05, question
+        same += pick == f32_order[0]
+    assert same >= 0.8 * len(QUESTIONS), same
