@@ -18,6 +18,14 @@ from .text import normalize, terms
 
 SAME_TOPIC = 0.4  # share of the question's words a quote must hold to be a claim
 BESIDE = 0.25  # slot fit: at most three words between the value and a question word
+# An amount is one kind of value under three labels: spaCy's small model tags it MONEY or
+# QUANTITY only when it knows the unit ("$15 million", "200 pounds"), else only the CARDINAL
+# in it ("15 million euros" is the CARDINAL "15 million"). So a question after any of them
+# ("how much", "how many", "which price") takes all three, compared by their numbers.
+AMOUNT = frozenset({"MONEY", "QUANTITY", "CARDINAL"})
+_NUMERIC = AMOUNT | {"PERCENT"}  # kinds whose values are compared by their numbers
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?")
 _NUMBER_WORDS = {
     w: str(n)
     for n, w in enumerate(
@@ -61,7 +69,7 @@ def differing_claims(
     asked = set(terms(question))
     if not kinds or not asked:
         return ()
-    by_label: dict[str, dict[str, Claim]] = {label: {} for label in sorted(kinds)}
+    by_kind: dict[frozenset[str], dict[str, Claim]] = {kind: {} for kind in _kinds(kinds)}
     for q in quotes:
         # about the same thing: most of the question's words in the quote, and the value
         # right beside them (a value elsewhere in the quote answers something else)
@@ -69,23 +77,33 @@ def differing_claims(
             continue
         text = articles[q.article_id].text
         inside = in_span(entities(q.article_id), q.start, q.end)
-        for label, claims in by_label.items():
+        for kind, claims in by_kind.items():
             if q.article_id in claims:
                 continue
-            found, fit = slot_entity(frozenset({label}), asked, text, q.start, q.end, inside)
+            found, fit = slot_entity(kind, asked, text, q.start, q.end, inside)
             if found is not None and fit >= BESIDE:
                 start, end, _ = found
                 value = text[start:end]
                 claims[q.article_id] = Claim(value, q.n, q.article_id, q.title, q.date, start, end)
     # values of one kind only: a stadium and its city, or a person and a nationality, are
     # not two answers to the same question
-    differing = [c for c in by_label.values() if _distinct([x.value for x in c.values()]) > 1]
+    differing = [
+        claims
+        for kind, claims in by_kind.items()
+        if _distinct([c.value for c in claims.values()], kind <= _NUMERIC) > 1
+    ]
     if not differing:
         return ()
     claims = sorted(max(differing, key=len).values(), key=lambda c: c.quote)
     # newest first (ISO dates sort as text), undated last; ties stay in citation order
     dated = sorted((c for c in claims if c.date), key=lambda c: c.date or "", reverse=True)
     return (*dated, *(c for c in claims if not c.date))
+
+
+def _kinds(labels: frozenset[str]) -> list[frozenset[str]]:
+    """The asked-for labels as kinds of value: the amount labels one kind, each other its own."""
+    kinds = [frozenset({label}) for label in sorted(labels - AMOUNT)]
+    return [*kinds, AMOUNT] if labels & AMOUNT else kinds
 
 
 def _key(value: str) -> str:
@@ -96,11 +114,20 @@ def _key(value: str) -> str:
     return " ".join(words)
 
 
-def _distinct(values: list[str]) -> int:
+def _amount(value: str) -> str:
+    """An amount by its numbers alone, scale words applied: '€12 million', '12 million euros'
+    and '12,000,000' are one value; the unit is left to the quote around it."""
+    text = _key(value)
+    numbers = [float(n) * _SCALE.get(scale, 1.0) for n, scale in _NUMBER.findall(text)]
+    return " ".join(f"{n:.15g}" for n in numbers) or text
+
+
+def _distinct(values: list[str], numeric: bool = False) -> int:
     """How many different values: names where one is the start of the other ('Alaska Air',
-    'Alaska Airlines') count once; numbers only when equal."""
+    'Alaska Airlines') count once; numbers only when equal, and amounts (`numeric`) by
+    their numbers alone."""
     keys: list[str] = []
-    for key in sorted({_key(v) for v in values}, key=len):
+    for key in sorted({(_amount if numeric else _key)(v) for v in values}, key=len):
         named = not any(ch.isdigit() for ch in key)
         if not any(key == k or (named and key.startswith(k)) for k in keys):
             keys.append(key)
