@@ -33,7 +33,6 @@ from .fetching import (
 )
 from .text import counted
 
-LOCK_FILE = ".feeds.lock"
 FEEDS_HEADER = (
     "# Feeds `askbrief fetch` reads: one RSS or Atom feed URL a line; lines starting with #\n"
     "# are comments. Add one with `askbrief feeds add URL`.\n"
@@ -278,20 +277,15 @@ def _client(given: httpx.Client | None, timeout: float) -> Iterator[httpx.Client
 @contextlib.contextmanager
 def _lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
     """One fetch at a time per articles folder (`askbrief fetch` beside `askbrief watch`):
-    a second waits rather than download and save the same items twice."""
-    from filelock import FileLock, Timeout
+    a second waits rather than download and save the same items twice. The lock is on the
+    folder itself, so no lock file is left among the user's articles."""
+    from .folder_lock import folder_lock
 
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(folder / LOCK_FILE))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
+    def waiting() -> None:
         say(f"feeds: another fetch is saving into {folder}; waiting for it to finish")
-        lock.acquire()
-    try:
+
+    with folder_lock(folder, waiting):
         yield
-    finally:
-        lock.release()
 
 
 def _key(url: str) -> str:

@@ -11,6 +11,7 @@ that a wrong name costs as much time as a wrong password.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -22,9 +23,9 @@ from typing import Literal, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from filelock import FileLock
 
 from .errors import AskbriefError
+from .folder_lock import folder_lock
 
 Role = Literal["reader", "editor"]
 ROLES: tuple[Role, ...] = ("reader", "editor")
@@ -113,9 +114,11 @@ def save_users(path: Path, users: dict[str, User]) -> None:
         raise
 
 
-def _edit_lock(path: Path) -> FileLock:
-    """Two `askbrief users` commands at once must not lose each other's change."""
-    return FileLock(str(path.parent / f".{path.name}.lock"))
+def _edit_lock(path: Path) -> contextlib.AbstractContextManager[None]:
+    """Two `askbrief users` commands at once must not lose each other's change. The lock is
+    on the file's folder, not a lock file beside it: the users file often sits in a checkout
+    or a config folder, where a `.team.json.lock` would be left behind."""
+    return folder_lock(path.parent)
 
 
 def add_user(path: Path, name: str, role: str, password: str, replace: bool = False) -> bool:
