@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +33,8 @@ from .articles import SUPPORTED_SUFFIXES  # noqa: E402
 from .config import Settings  # noqa: E402
 from .embedding import Embedder  # noqa: E402
 from .errors import AskbriefError, NoIndexError  # noqa: E402
-from .index import MAX_QUESTION_CHARS, Index  # noqa: E402
+from .index import Index  # noqa: E402
 from .text import plural  # noqa: E402
-from .timeframe import check_order, parse_day  # noqa: E402
 from .ui_backend import (  # noqa: E402, F401  (Backend, free_port, serving: re-exported)
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -45,6 +43,15 @@ from .ui_backend import (  # noqa: E402, F401  (Backend, free_port, serving: re-
     free_port,
     render_status,
     serving,
+)
+from .ui_input import (  # noqa: E402
+    API_NAMES,
+    BOX_NAMES,
+    EMPTY_QUESTION,
+    as_shown,
+    dates,
+    describe_value,
+    is_blank,
 )
 from .ui_render import (  # noqa: E402
     CSS,
@@ -60,7 +67,6 @@ from .ui_render import (  # noqa: E402
     render_progress,
     render_report,
     render_source,
-    short_question,
     source_box,
     upload_help,
 )
@@ -68,14 +74,7 @@ from .ui_uploads import MAX_UPLOAD_BYTES, refuse_uploads, run_build, save_upload
 
 STATUS_REFRESH_SECONDS = 10
 SIGN_IN_MESSAGE = "Sign in to ask askbrief about the articles."
-EMPTY_QUESTION = (
-    "The question is empty: type a question in the box, e.g. "
-    "\u201cWhat did Lavrov say about the ceasefire?\u201d, then press Enter or Ask."
-)
 API_NO_INDEX = "there is no index yet: an editor must add articles first"
-# What the chat's date boxes and /ask_between's parameters are called, in their errors.
-BOX_NAMES = ("the From date", "the To date")
-API_NAMES = ("since", "until")
 
 EXAMPLES = [
     "What did Lavrov say about the ceasefire?",
@@ -377,13 +376,6 @@ def _rejected(message: str) -> gr.Error:
     return gr.Error(message, print_exception=False)
 
 
-def _shown(value: object) -> str:
-    """A caller's bad value as an error message quotes it: short, with its type."""
-    text = repr(value)
-    text = text if len(text) <= 60 else text[:59] + "…"
-    return f"{text} ({type(value).__name__})"
-
-
 def _user(request: gr.Request | None) -> str | None:
     """The name Gradio signed this caller in with; None without sign-in."""
     return getattr(request, "username", None) if request is not None else None
@@ -402,7 +394,7 @@ def make_api(backend: Backend, access: Access | None = None) -> tuple[Callable[.
     ) -> dict[str, Any]:
         if not isinstance(question, str):
             raise _rejected(
-                f"question is {_shown(question)}, not text; ask e.g. "
+                f"question is {describe_value(question)}, not text; ask e.g. "
                 '"What did Lavrov say about France?"'
             )
         refusal = rules.question_refusal(_user(request))
@@ -431,10 +423,12 @@ def make_api(backend: Backend, access: Access | None = None) -> tuple[Callable[.
         that stands on its own, come from the question alone."""
         give = 'give a list of earlier questions as strings, oldest first, e.g. ["Who is Lavrov?"]'
         if not isinstance(history, list):
-            raise _rejected(f"history is {_shown(history)}, not a list; {give}")
+            raise _rejected(f"history is {describe_value(history)}, not a list; {give}")
         for i, earlier in enumerate(history):
             if not isinstance(earlier, str):
-                raise _rejected(f"history[{i}] is {_shown(earlier)}, not a question; {give}")
+                raise _rejected(
+                    f"history[{i}] is {describe_value(earlier)}, not a question; {give}"
+                )
         return answer(question, history, request=request)
 
     def ask_between(
@@ -463,15 +457,13 @@ def make_respond(
         the date range if one is given. A blank question gets a note, kept out of the
         conversation; one too long to ask is shown shortened beside its error."""
         question = (question or "").strip()
-        if _blank(question):
+        if is_blank(question):
             note = {"role": "assistant", "content": render_error(EMPTY_QUESTION, len(turns))}
             yield [*chat_messages(turns), note], turns, ""
             return
-        # The chat echoes a question too long to ask (the index refuses it) only in part: a
-        # page of it would bury its error. The whole question is still what is asked.
-        too_long = len(" ".join(question.split())) > MAX_QUESTION_CHARS
-        shown = short_question(question) if too_long else question
-        yield chat_messages(turns, pending=shown), turns, ""
+        # echoed shortened if too long to ask; the whole question is still what is asked
+        echo = as_shown(question)
+        yield chat_messages(turns, pending=echo), turns, ""
         history = [t["question"] for t in turns]
         turn: Turn
         try:
@@ -479,40 +471,15 @@ def make_respond(
             if refusal:
                 raise AskbriefError(refusal)
             answer = backend.ask(question, history, *dates(since, until, BOX_NAMES))
-            turn = {"question": shown, "answer": answer}
+            turn = {"question": echo, "answer": answer}
         except NoIndexError:
-            turn = {"question": shown, "answer": None, "error": NO_INDEX}
+            turn = {"question": echo, "answer": None, "error": NO_INDEX}
         except AskbriefError as err:
-            turn = {"question": shown, "answer": None, "error": str(err)}
+            turn = {"question": echo, "answer": None, "error": str(err)}
         turns = [*turns, turn]
         yield chat_messages(turns), turns, ""
 
     return respond
-
-
-def _blank(question: str) -> bool:
-    """Nothing to ask: only white space and control characters (the index's reading)."""
-    return not any(ch.isprintable() and not ch.isspace() for ch in question)
-
-
-def dates(
-    since: object, until: object, names: tuple[str, str] = BOX_NAMES
-) -> tuple[date | None, date | None]:
-    """The date range's two fields as dates, strictly YYYY-MM-DD; "" or None leaves a side
-    open. A value that is not a date, or a range that runs backwards, is an AskbriefError
-    naming the fields as the caller knows them (`names`: the boxes, or the API's
-    parameters)."""
-
-    def day(value: object, what: str) -> date | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str):
-            raise AskbriefError(f"{what} is {_shown(value)}; give a date as YYYY-MM-DD")
-        return parse_day(value, what)
-
-    first, last = day(since, names[0]), day(until, names[1])
-    check_order(first, last, *names)
-    return first, last
 
 
 def make_show_source(backend: Backend) -> Callable[..., str]:
