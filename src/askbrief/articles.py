@@ -1,7 +1,8 @@
 """Read article files into Articles, keeping each text exactly as the offsets will index it.
 
 For .txt and .md the text is the whole decoded file (title line included, line endings
-untouched), so a quote's [start, end) can be checked in any editor. For .jsonl it is the
+untouched), so a quote's [start, end) can be checked in any editor; their date is the one
+their front matter or a dateline at the top states (dates.text_date). For .jsonl it is the
 `text` field; for .html, the main text that trafilatura extracts (see `askbrief show`).
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .dates import front_matter, text_date
 from .errors import ArticleError
 from .records import Article
 
@@ -193,9 +195,11 @@ def _articles_in(
         title, text, url, published = _extract_html(text, shown)
     elif fmt == "md":
         match = _MD_TITLE.search(text)
-        title = match.group(1).strip() if match else _first_line(text)
+        title = match.group(1).strip() if match else _first_line(_after_front_matter(text))
+        published = text_date(text)
     else:
-        title = _first_line(text)
+        title = _first_line(_after_front_matter(text))
+        published = text_date(text)
     if not text.strip():
         raise ArticleError(f"{shown}: no text (empty or whitespace only); skipped")
     yield Article(
@@ -330,6 +334,12 @@ def _damaged_utf8(text: str, bad: int, shown: str, warnings: list[str]) -> str:
         f"{shown}: {what} not valid UTF-8 replaced with U+FFFD; re-save the file as UTF-8"
     )
     return text
+
+
+def _after_front_matter(text: str) -> str:
+    """The text below its front matter, where the title line is ('---' is no title)."""
+    front = front_matter(text)
+    return text[front.end() :] if front else text
 
 
 def _first_line(text: str) -> str:

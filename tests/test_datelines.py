@@ -1,0 +1,158 @@
+""".txt and .md articles are dated by what their top says (front matter, a dateline), so
+time questions and "latest" count them; a year in the body never dates an article."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, CountingEmbedder
+from hypothesis import given
+from hypothesis import strategies as st
+
+from askbrief import Index, Settings, build_index
+from askbrief.cli import cli
+from askbrief.dates import text_date
+
+FESTIVAL = ROOT / "tests" / "data" / "towns" / "glimmerport-festival.txt"  # "the 2027 festival"
+
+FILES = {
+    # a dateline after the title: place, date, dash
+    "flood-1.txt": "River floods village\nKELLIN, February 5, 2024 \u2014 The river Ammer burst "
+    "its banks on Monday and flooded the village of Kellin, where 12 people were killed "
+    "according to the mayor.\nRescue teams searched the houses by boat.\n",
+    # front matter, with Windows line endings
+    "flood-2.md": "---\r\ntitle: Flood toll rises\r\ndate: 2024-02-16\r\n---\r\n# Flood toll "
+    "rises\r\n\r\nThe number of people killed in the Kellin flood rose to 15, the regional "
+    "governor said on Friday.\r\nThe river Ammer has fallen back below its banks.\r\n",
+    # front matter without a heading: the title is the first line below it
+    "ferry.md": "---\npublished: 10 February 2024\n---\nNew ferry links Kestrel Bay\n\nThe "
+    "electric ferry Aurelia made its first crossing to Marrow Island on Saturday.\n",
+    # a day-month-year line of its own
+    "solar.txt": "Porto Vell opens a floating solar farm\n6 February 2024\nThe floating solar "
+    "farm in the old harbour of Porto Vell has 12,400 panels, the city said.\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Title\nGLIMMERPORT, March 14, 2026 \u2014 The council voted.", "2026-03-14"),
+        ("Title\nSPRINGFIELD, Ill., Sept. 14, 2026 -- The council voted.", "2026-09-14"),
+        ("Title\nLONDON, Tuesday, 14th March 2026 (Reuters) - Body", "2026-03-14"),
+        ("Title\n14 March 2026\nBody", "2026-03-14"),
+        ("Title\n\n2026-03-14T10:05:00Z\nBody", "2026-03-14"),
+        ("Title\nMarch 14, 2026, 10:05 GMT\nBody", "2026-03-14"),
+        ("# Title\n\n*Published: March 14, 2026*\n\nBody", "2026-03-14"),
+        ("---\ntitle: T\ndate: 2026-03-14 09:00:00 +0100\n---\n# T\n", "2026-03-14"),
+        ('---\ndate: "14 March 2026"\n---\nBody', "2026-03-14"),
+        # a year, or a date inside a sentence, is not the article's date
+        ("Title\nThe 2027 festival will move to April.", None),
+        ("Title\nOn March 14, 2026 the council voted.", None),
+        ("Title\nMarch 14, 2026 was the coldest day.", None),
+        ("Title\nIn March 2026 the council voted.", None),
+        ("Title\nDates: 2024-01-05 and 2024-02-01", None),
+        ("Title\nGLIMMERPORT, February 30, 2026 \u2014 no such day", None),
+        ("One\nTwo\nThree\nFour\nFive\n14 March 2026\n", None),  # below the first five lines
+        ("---\ntitle: no date here\n---\nBody", None),
+    ],
+)
+def test_the_date_an_article_states_at_its_top(text: str, expected: str | None) -> None:
+    assert text_date(text) == expected
+
+
+@given(st.text())
+def test_any_text_gives_a_real_date_or_none(text: str) -> None:
+    found = text_date(text)
+    assert found is None or date.fromisoformat(found).isoformat() == found
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Settings:
+    root = tmp_path_factory.mktemp("datelines")
+    folder = root / "articles"
+    folder.mkdir()
+    for name, text in FILES.items():
+        (folder / name).write_bytes(text.encode("utf-8"))
+    shutil.copy(FESTIVAL, folder)
+    settings = Settings.load(articles_dir=folder, index_dir=root / "index")
+    build_index(settings, embedder)
+    return settings
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "ASKBRIEF_ARTICLES_DIR": str(settings.articles_dir),
+        "ASKBRIEF_INDEX_DIR": str(settings.index_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def _dates(settings: Settings) -> dict[str, str | None]:
+    out = CliRunner().invoke(cli, ["articles", "--json"], env=_env(settings))
+    assert out.exit_code == 0, out.output
+    return {e["id"]: e["date"] for e in map(json.loads, out.stdout.splitlines())}
+
+
+def test_articles_lists_the_dates_of_txt_and_md(settings: Settings) -> None:
+    assert _dates(settings) == {
+        "flood-1.txt": "2024-02-05",
+        "flood-2.md": "2024-02-16",
+        "solar.txt": "2024-02-06",
+        "ferry.md": "2024-02-10",
+        "glimmerport-festival.txt": None,  # "the 2027 festival" is no date
+    }
+    out = CliRunner().invoke(cli, ["articles", "flood-1"], env=_env(settings))
+    assert out.stdout.split("\t")[:2] == ["flood-1.txt", "2024-02-05"]
+
+
+def test_the_text_and_offsets_stay_the_whole_file(settings: Settings, embedder) -> None:
+    index = Index(settings, embedder)
+    for name in FILES:
+        assert index.article(name).text == (settings.articles_dir / name).read_bytes().decode()
+    assert index.article("flood-2.md").title == "Flood toll rises"
+    assert index.article("ferry.md").title == "New ferry links Kestrel Bay"  # not "---"
+    answer = index.ask("How many people were killed in the Kellin flood?", max_quotes=5)
+    assert answer.answered
+    for q in answer.quotes:
+        assert index.article(q.article_id).text[q.start : q.end] == q.text
+
+
+def test_time_questions_use_the_dates(settings: Settings, embedder) -> None:
+    index = Index(settings, embedder)
+    # the newest article is flood-2.md, Friday 2024-02-16: "this week" is 12-16 February
+    this_week = index.ask("How many people were killed in the Kellin flood this week?")
+    assert this_week.answered and this_week.window is not None
+    assert (this_week.window["from"], this_week.window["to"]) == ("2024-02-12", "2024-02-16")
+    assert this_week.quotes[0].article_id == "flood-2.md"
+    assert this_week.quotes[0].date == "2024-02-16"
+    last_week = index.ask("How many people were killed in the Kellin flood last week?")
+    assert last_week.answered and last_week.quotes[0].article_id == "flood-1.txt"
+    assert "flood-2.md" not in {q.article_id for q in last_week.quotes}
+    out = CliRunner().invoke(
+        cli, ["query", "What is the latest death toll of the Kellin flood?"], env=_env(settings)
+    )
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith('Searched articles from 2024-01-18 to 2024-02-16 ("latest")')
+    assert "(flood-2.md [" in out.output.split("\n[2]")[0]  # quote [1]
+
+
+def test_a_changed_dateline_is_reindexed(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    story = folder / "flood-1.txt"
+    story.write_text(FILES["flood-1.txt"], encoding="utf-8")
+    shutil.copy(FESTIVAL, folder)
+    env = {"ASKBRIEF_ARTICLES_DIR": str(folder), "ASKBRIEF_INDEX_DIR": str(tmp_path / "idx")}
+    env["HF_HUB_OFFLINE"] = "1"
+    assert CliRunner().invoke(cli, ["index", "-q"], env=env).exit_code == 0
+    story.write_text(FILES["flood-1.txt"].replace("February 5", "February 14"), encoding="utf-8")
+    again = CliRunner().invoke(cli, ["index"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "added 0, updated 1, removed 0, unchanged 1" in again.output
+    listed = CliRunner().invoke(cli, ["articles", "flood"], env=env)
+    assert listed.stdout.split("\t")[:2] == ["flood-1.txt", "2024-02-14"]
