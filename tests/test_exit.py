@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS
 
 RUNS = 8  # the race lost about one run in two on a busy two-core machine before the fix

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from askbrief.records import REASONS, Answer, Article, BuildReport, Quote, Source
+from askbrief.records import REASONS, Answer, Article, BuildReport, Quote, Source, refusal_why
 from askbrief.ui_render import (
     chat_messages,
     esc,
@@ -177,7 +177,7 @@ def test_refusal_shows_why_and_escapes_the_folded_closest_passage() -> None:
 @pytest.mark.parametrize("reason", sorted(REASONS))
 def test_every_refusal_reason_is_shown(reason: str) -> None:
     out = render_answer(0, refused(reason=reason))
-    assert f'<span class="ab-why">{esc(REASONS[reason])}</span>' in out
+    assert f'<span class="ab-why">{esc(refusal_why(reason))}</span>' in out
 
 
 # ---------------------------------------------------------------- counts and plurals

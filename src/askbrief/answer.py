@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -72,6 +73,8 @@ def select(
 
 
 def _touching(a: Candidate, b: Candidate, text_of: Callable[[str], str]) -> bool:
+    """Same article, only white space between: one passage to a reader. Both were chosen
+    on their own merit, so they join across a paragraph break too (unlike `widen`)."""
     if a.article_id != b.article_id:
         return False
     text = text_of(a.article_id)
@@ -101,7 +104,9 @@ def widen(
     """Carry the best quotes on into their article's next sentence, in rank order, while the
     whole answer stays within `budget` characters: the answer often sits just after the
     sentence that matches the question ("...the coach was nervous. Anna Richardson, however,
-    was unphased."). A next sentence that is itself a quote, or a fragment, is left alone."""
+    was unphased."). A next sentence that is itself a quote, or a fragment, is left alone,
+    and a quote never carries on past its paragraph: the next paragraph is another subject
+    ("What did Lavrov say about France?" must not end on a Washington Post report)."""
     out = list(chosen)
     total = sum(c.end - c.start for c in out)
     for n, cand in enumerate(out):
@@ -113,7 +118,8 @@ def widen(
         text = articles[cand.article_id].text
         start, end = nxt
         added = end - cand.end
-        if added <= 0 or total + added > budget or text[cand.end : start].strip():
+        gap = text[cand.end : start]
+        if added <= 0 or total + added > budget or gap.strip() or breaks_paragraph(text, gap):
             continue
         if not is_quotable(text[start:end]):
             continue
@@ -136,6 +142,19 @@ def join_touching(quotes: Sequence[Candidate], text_of: Callable[[str], str]) ->
         out[n] = _joined(out[n], out[m], text_of)
         del out[m]
     return out
+
+
+def breaks_paragraph(text: str, gap: str) -> bool:
+    """Does white space `gap` between two sentences of `text` end a paragraph? A blank line
+    does; so does a line break in an article that never uses blank lines (one paragraph a
+    line, as most .txt files and extracted web pages have). Where blank lines separate
+    paragraphs, a single line break is only hard wrapping inside one."""
+    if _BLANK_LINE.search(gap):
+        return True
+    return "\n" in gap and not _BLANK_LINE.search(text)
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -29,7 +29,7 @@ from .cli_news import feeds, fetch, watch
 from .cli_users import users
 from .console import ProgressBars
 from .errors import AskbriefError
-from .records import REASONS, Answer
+from .records import Answer
 from .text import counted
 from .timeframe import window_sentence
 
@@ -378,8 +378,7 @@ def render(answer: Answer) -> str:
     if not answer.answered:
         # The message and why, on one line; the closest sentence is not an answer, so it is
         # left to --json.
-        why = REASONS.get(answer.reason, "")
-        return " ".join(x for x in (answer.message, why, window) if x)
+        return " ".join(x for x in (answer.message, answer.why, window) if x)
     lines = [window, ""] if window else []
     for q in answer.quotes:
         # A quote that runs over a line break (a window into the next paragraph) keeps its

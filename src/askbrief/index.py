@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .answer import NOT_ANSWERED, Candidate, assemble, day_of, join_touching, select, widen
+from .briefing import is_briefing, leads
 from .candidates import Cand, Pool
 from .config import Settings
 from .dates import parse_date
@@ -22,6 +23,7 @@ from .disagreement import differing_claims
 from .embedding import Embedder
 from .entities import wanted
 from .errors import AskbriefError
+from .focus import focus, holding
 from .ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
@@ -74,6 +76,18 @@ class Scored:
     read: tuple[Candidate, ...] = ()
     reason: str = ""  # what a refusal would say (records.REASONS)
     window: Window | None = None  # the dates candidates were kept to, if any
+    # Of `read`, those whose article mentions what the question names (focus.py), best
+    # first: what an answer quotes.
+    answers: tuple[Candidate, ...] = ()
+    # The question's words that no article read mentions (focus.py): it is about something
+    # else than what the articles cover, and the refusal names them.
+    missing: tuple[str, ...] = ()
+
+    @classmethod
+    def empty(cls, reason: str, window: Window | None) -> Scored:
+        """Nothing to read: no candidates, a refusal for `reason`."""
+        none = np.zeros((0, len(SENTENCE_FEATURES)))
+        return cls([], none, np.zeros(len(QUESTION_FEATURES)), 0.0, reason=reason, window=window)
 
 
 class Index:
@@ -146,16 +160,27 @@ class Index:
         store = self.store
         now = as_of or _collection_now(store)
         window = explicit(since, until) or (resolve(question, now) if now else None)
+        if is_briefing(question):
+            return self.brief(question, window, max_quotes, store)
         scored = self.score(question, top_k=top_k, store=store, window=window, now=now)
         if scored.probability < self.threshold(store):
+            if window is not None and window.strict:
+                # the dates given held nothing that answers: say that, not why the
+                # articles inside them fall short
+                scored = replace(scored, reason="outside-window", missing=())
             return self.refuse(question, scored, store)
         earlier = [h for h in history if h.strip()]
         if earlier and depends_on_context(question):
             with_context = self.score(
                 question, history=earlier, top_k=top_k, store=store, window=window, now=now
             )
-            # a follow-up keeps its own confidence
-            scored = replace(with_context, probability=scored.probability)
+            # a follow-up keeps its own confidence, and its own subject: the earlier question
+            # helps choose among the sentences that answer this one, and adds none
+            scored = replace(
+                with_context,
+                probability=scored.probability,
+                answers=follow_up(with_context.answers, scored.answers),
+            )
         return self.quote(question, scored, max_quotes, store)
 
     def quote(
@@ -171,7 +196,7 @@ class Index:
             found = article(article_id)
             return found.text if found else ""
 
-        chosen = select(scored.read, max_quotes, load_weights().keep_ratio, text_of)
+        chosen = select(scored.answers, max_quotes, load_weights().keep_ratio, text_of)
         articles = {c.article_id: article(c.article_id) for c in chosen}
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
         chosen = join_touching(chosen, text_of)
@@ -179,13 +204,25 @@ class Index:
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
         return replace(answer, window=window_note(scored.window), differ=differ)
 
+    def brief(
+        self, question: str, window: Window | None, max_quotes: int, store: ReadStore
+    ) -> Answer:
+        """A question about no subject, only the news of a time ("What is the latest
+        news?"): the opening sentences of the newest articles in its window, newest first."""
+        chosen = leads(store, window, max_quotes)
+        if not chosen:  # no dated article (in the window): nothing can be called the latest
+            reason = "outside-window" if window is not None else "undated"
+            return self.refuse(question, Scored.empty(reason, window), store)
+        articles = {c.article_id: store.article(c.article_id) for c in chosen}
+        answer = assemble(question, chosen, articles, 1.0)  # type: ignore[arg-type]
+        return replace(answer, window=window_note(window))
+
     def refuse(self, question: str, scored: Scored, store: ReadStore | None = None) -> Answer:
         """A refusal that says why, with the nearest sentence as "closest, not an answer"."""
         store = store or self.store
         closest = None
-        if scored.read:
-            # a headline only repeats the title the reader would see beside it
-            best = next((c for c in scored.read if not c.headline), scored.read[0])
+        best = nearest_read(scored.read)
+        if best is not None:
             article = store.article(best.article_id)
             if article is not None:
                 closest = Quote(
@@ -209,6 +246,7 @@ class Index:
             reason=scored.reason or "nothing-close",
             closest=closest,
             window=window_note(scored.window),
+            missing=scored.missing,
         )
 
     def threshold(self, store: ReadStore | None = None) -> float:
@@ -251,10 +289,7 @@ class Index:
         cands = pool.candidates()
         weights = load_weights()
         if not cands:
-            empty_q = np.zeros(len(QUESTION_FEATURES))
-            reason = "outside-window" if strict else ""
-            empty = np.zeros((0, len(SENTENCE_FEATURES)))
-            return Scored([], empty, empty_q, 0.0, reason=reason, window=window)
+            return Scored.empty("outside-window" if strict else "", window)
         qset = list(dict.fromkeys(qterms))
         dfs, n_docs = store.term_counts(qset)
         idf = {t: _idf(dfs[t], n_docs) for t in qset}
@@ -316,6 +351,14 @@ class Index:
                 key=lambda c: -c.score,
             )
         )
+        # Only articles that mention what the question names may answer it (focus.py).
+        time_words = [window.label] if window is not None and not window.strict else []
+        need = focus(question, dfs, ignore=time_words)
+        held = holding(store, need, {c.article_id for c in read}, pool.text)
+        on_subject = tuple(c for c in read if not need.missing_from(held, c.article_id))
+        strayed = bool(read) and not on_subject  # every sentence read is about another subject
+        nearest = nearest_read(read)
+        missing = tuple(need.missing_from(held, nearest.article_id)) if strayed and nearest else ()
         total_idf = sum(idf.values()) or 1.0
         # How well the articles answer, apart from how new they are: the best sentence on
         # evidence alone, and then separately how new its article is.
@@ -339,22 +382,28 @@ class Index:
         model, _ = weights.answer_model(dated=now is not None)
         # nothing close enough to answer from: no model output can make up for that
         close = bool(is_close(qfeats, weights.min_passage))
-        reason = refusal_reason(
-            top_passage if close else 0.0,
-            fresh[cands[best].article_id] if now is not None else None,
-            bool(kinds),
-            bool(READER_FEATURES.col(rfeats, "type_match").any()),
+        reason = (
+            "off-subject"
+            if strayed
+            else refusal_reason(
+                top_passage if close else 0.0,
+                fresh[cands[best].article_id] if now is not None else None,
+                bool(kinds),
+                bool(READER_FEATURES.col(rfeats, "type_match").any()),
+            )
         )
         return Scored(
             ranked,
             feats,
             qfeats,
-            answer_probability(qfeats, model) if close else 0.0,
+            answer_probability(qfeats, model) if close and not strayed else 0.0,
             positions,
             rfeats,
             read,
             reason,
             window,
+            on_subject,
+            missing,
         )
 
     def _read(
@@ -412,6 +461,28 @@ def refusal_reason(
     if asks_kind and not kind_found:
         return "wrong-kind"
     return "weak-match"
+
+
+def follow_up(
+    with_context: Sequence[Candidate], alone: Sequence[Candidate]
+) -> tuple[Candidate, ...]:
+    """A follow-up's sentences: those its own words found too (`alone`), each scored by the
+    geometric mean of both probabilities, so the earlier question's subject ("he" is
+    Lavrov) decides between them but its own sentences (the ceasefire) do not come in.
+    With none in common, the follow-up's own reading stands."""
+    own = {(c.article_id, c.start): c.score for c in alone}
+    both = [
+        replace(c, score=float(np.sqrt(c.score * own[c.article_id, c.start])))
+        for c in with_context
+        if (c.article_id, c.start) in own
+    ]
+    return tuple(sorted(both, key=lambda c: -c.score)) if both else tuple(alone)
+
+
+def nearest_read(read: Sequence[Candidate]) -> Candidate | None:
+    """What a refusal shows as the closest passage: the reader's best sentence, though not
+    a headline, which only repeats the title shown beside it."""
+    return next((c for c in read if not c.headline), read[0]) if read else None
 
 
 def _collection_now(store: ReadStore) -> date | None:

@@ -198,8 +198,13 @@ def coverage(idf: dict[str, float], found: set[str]) -> float:
 
 def names(text: str) -> set[str]:
     """Stemmed words of capitalised names in a question, first word excepted."""
-    found = _NAME.findall(text)
-    return set(terms(" ".join(found)))
+    return set(terms(" ".join(name_spans(text))))
+
+
+def name_spans(text: str) -> list[str]:
+    """Capitalised names in a question as written ("MV Aurelia", "Kestrel Bay"), first word
+    and words after a sentence's end excepted."""
+    return _NAME.findall(text)
 
 
 def rrf(rank: int | None) -> float:

@@ -119,7 +119,19 @@ REASONS = {
     "weak-match": "The closest sentences share some of the question's words, but none "
     "of them reads as its answer.",
     "outside-window": "Nothing from the time the question asks about answers it.",
+    "off-subject": "The closest passage is about something else: its article does not mention {}.",
+    "undated": "No article has a date, so none can be called the latest.",
 }
+
+
+def refusal_why(reason: str, missing: tuple[str, ...] = ()) -> str:
+    """The sentence a refusal gives for `reason`, naming the question's `missing` words."""
+    text = REASONS.get(reason, "")
+    if "{}" in text:  # "… does not mention “Carrowmore”" / "… “ferry” or “ticket”"
+        quoted = [f"\u201c{w}\u201d" for w in missing]
+        words = ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
+        text = text.format(words) if words else text.split(":")[0] + "."
+    return text
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,13 @@ class Answer:
     window: dict[str, str | None] | None = None
     # Articles whose quotes answer with different values, newest first ("Sources differ").
     differ: tuple[Claim, ...] = ()
+    # Refused as "off-subject": the question's words that no close article mentions.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def why(self) -> str:
+        """Why it was refused, one sentence; "" when answered."""
+        return refusal_why(self.reason, self.missing) if self.reason else ""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -147,7 +166,8 @@ class Answer:
             "message": self.message,
             "confidence": round(self.confidence, 4),
             "reason": self.reason,
-            "why": REASONS.get(self.reason, ""),
+            "why": self.why,
+            "missing": list(self.missing),
             "n_quotes": len(self.quotes),
             "n_articles": len(self.sources),
             "quotes": [asdict(q) for q in self.quotes],

@@ -1,0 +1,192 @@
+"""A small collection as a new user makes one: the seed article and short articles about
+different towns and events (tests/data/towns). Questions the articles answer get the
+answer in quote [1]; questions on their topics they do not answer, and questions naming
+one town's officials asked of another, are refused, saying why."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEEDS, CountingEmbedder
+
+from askbrief import Settings, build_index, open_index
+from askbrief.index import Index
+
+TOWNS = ROOT / "tests" / "data" / "towns"
+
+# (question, words quote [1] must hold): each answer stated once, in one article.
+ANSWERABLE = [
+    ("When will the 2027 festival take place?", "first weekend of April"),
+    ("How long did the MV Aurelia's first crossing take?", "22 minutes"),
+    ("How many minutes did the crossing take?", "22 minutes"),
+    ("Who is the police chief of Ashford?", "Maria Delgado"),
+    ("Who is the police chief of Brennick?", "Owen Hartley"),
+    ("How much did the bridge repairs cost?", "3.7 million euros"),
+    ("How many containers did Kestrel Bay handle?", "1.2 million containers"),
+    ("Who is the harbour master of Kestrel Bay?", "Tomasz Wieck"),
+    ("How many visitors did the Glimmerport lantern festival draw?", "48,000 visitors"),
+    ("What did Lavrov call a ceasefire?", "road to nowhere"),
+    ("What did Lavrov say about France?", "France has made multiple covert outreaches"),
+]
+# On the articles' topics, or naming one town's officials in another, but not answered.
+UNANSWERED = [
+    "Who is the police chief of Carrowmore?",
+    "Who is the harbour master of Glimmerport?",
+    "Who is the mayor of Ashford?",
+    "How much does a ferry ticket cost?",
+    "Who is the mayor of Kestrel Bay?",
+    "Who won the 2026 World Cup?",
+    "What is the capital of Australia?",
+]
+
+
+def _copy_collection(folder: Path) -> Path:
+    shutil.copytree(SEEDS, folder)
+    for f in TOWNS.glob("*.txt"):
+        shutil.copy(f, folder / f.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def towns(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Index:
+    root = tmp_path_factory.mktemp("towns")
+    settings = Settings.load(
+        articles_dir=_copy_collection(root / "articles"), index_dir=root / "idx"
+    )
+    build_index(settings, embedder)
+    return open_index(root / "idx", embedder=embedder)
+
+
+@pytest.mark.parametrize(("question", "answer"), ANSWERABLE, ids=[q for q, _ in ANSWERABLE])
+def test_answer_is_in_the_first_quote(towns: Index, question: str, answer: str) -> None:
+    got = towns.ask(question)
+    assert got.answered, (got.reason, got.why)
+    assert answer in got.quotes[0].text
+    for q in got.quotes:
+        assert towns.article(q.article_id).text[q.start : q.end] == q.text
+
+
+@pytest.mark.parametrize("question", UNANSWERED)
+def test_unanswered_questions_are_refused(towns: Index, question: str) -> None:
+    got = towns.ask(question)
+    assert not got.answered, [q.text for q in got.quotes]
+    assert got.why
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Who is the police chief of Carrowmore?", "Carrowmore"),
+        ("Who is the harbour master of Glimmerport?", "Glimmerport"),
+        ("Who won the 2026 World Cup?", "World Cup"),
+    ],
+)
+def test_a_refusal_names_what_no_close_article_mentions(
+    towns: Index, question: str, named: str
+) -> None:
+    """Another town's police chief is not the answer: the refusal says which of the
+    question's names the close articles lack, and shows the closest passage as such."""
+    got = towns.ask(question)
+    assert got.reason == "off-subject" and named in got.missing
+    assert f"\u201c{named}\u201d" in got.why and "Nothing" not in got.why
+    assert got.closest is not None
+
+
+def test_a_quote_does_not_carry_on_into_the_next_paragraph(towns: Index) -> None:
+    """'What did Lavrov say about France?' ends its paragraph: the Washington Post report
+    on Zelensky after it is another subject, and is not quoted."""
+    got = towns.ask("What did Lavrov say about France?")
+    text = towns.article(got.quotes[0].article_id).text
+    assert got.quotes[0].text.endswith('"nothing about Ukraine without Ukraine."')
+    assert all("Washington Post" not in q.text for q in got.quotes)
+    assert text[got.quotes[0].end] == "\n"
+    bridge = towns.ask("How much did the bridge repairs cost?")
+    assert all("library" not in q.text for q in bridge.quotes)
+
+
+def test_a_follow_up_adds_no_quotes_about_the_earlier_question(towns: Index) -> None:
+    """History may say who "he" is; it must not bring in the ceasefire sentences."""
+    alone = towns.ask("What did he say about France?")
+    after = towns.ask(
+        "What did he say about France?", history=["What did Lavrov call a ceasefire?"]
+    )
+    assert [q.text for q in after.quotes] == [q.text for q in alone.quotes]
+    assert all("France" in q.text for q in after.quotes)
+
+
+def test_latest_news_without_dates_says_so(towns: Index) -> None:
+    got = towns.ask("What is the latest news?")
+    assert not got.answered and got.reason == "undated"
+
+
+# A dated copy of the collection: the same articles as .jsonl with publication dates.
+DATES = {
+    "glimmerport-festival": "2026-12-03",
+    "mill-bridge": "2026-11-30",
+    "aurelia-ferry": "2026-11-28",
+    "kestrel-bay-port": "2026-11-20",
+    "brennick-police": "2026-11-05",
+    "ashford-police": "2026-10-02",
+}
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Path:
+    root = tmp_path_factory.mktemp("dated")
+    folder = root / "articles"
+    shutil.copytree(SEEDS, folder)
+    with (folder / "towns.jsonl").open("w", encoding="utf-8") as out:
+        for stem, day in DATES.items():
+            text = (TOWNS / f"{stem}.txt").read_text(encoding="utf-8")
+            line = {"id": stem, "title": text.split("\n")[0], "text": text, "published": day}
+            out.write(json.dumps(line) + "\n")
+    build_index(Settings.load(articles_dir=folder, index_dir=root / "idx"), embedder)
+    return root / "idx"
+
+
+def test_latest_news_is_the_newest_articles_openings(
+    dated: Path, embedder: CountingEmbedder
+) -> None:
+    got = open_index(dated, embedder=embedder).ask("What is the latest news?")
+    assert got.answered
+    days = [q.date for q in got.quotes]
+    assert days == sorted(days, reverse=True) and days[0] == "2026-12-03"
+    assert got.quotes[0].text.startswith("The Glimmerport lantern festival will leave")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "askbrief", "query", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+
+
+def test_a_date_window_with_nothing_that_answers_is_refused(dated: Path) -> None:
+    """Since 2026-12-01 only the festival article (and the undated seed) are in: the port's
+    container figure is outside, so the answer is a refusal saying the dates held nothing,
+    not a quote from the festival."""
+    done = _cli(
+        "--index",
+        str(dated),
+        "--since",
+        "2026-12-01",
+        "--json",
+        "How many containers did Kestrel Bay handle?",
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert not got["answered"] and got["reason"] == "outside-window"
+    assert got["window"]["from"] == "2026-12-01"
+    inside = json.loads(
+        _cli("--index", str(dated), "--json", "How many containers did Kestrel Bay handle?").stdout
+    )
+    assert "1.2 million containers" in inside["quotes"][0]["text"]
