@@ -25,6 +25,7 @@ from .entities import wanted
 from .errors import AskbriefError
 from .focus import focus, holding
 from .ranking import (
+    FULL_COVER,
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
@@ -381,7 +382,15 @@ class Index:
         )
         model, _ = weights.answer_model(dated=now is not None)
         # nothing close enough to answer from: no model output can make up for that
-        close = bool(is_close(qfeats, weights.min_passage))
+        # A sentence holding every question word the articles use at all is close, however
+        # the rest is worded: "the crossing took 22 minutes" for "How many minutes did the
+        # crossing take?" ("take" occurs nowhere, so it cannot be matched)
+        known = {t: w for t, w in idf.items() if dfs[t] > 0}
+        close = bool(is_close(qfeats, weights.min_passage)) or (
+            bool(known)
+            and max(coverage(known, term_set(c.text) | term_set(c.context)) for c in cands)
+            >= FULL_COVER
+        )
         reason = (
             "off-subject"
             if strayed
