@@ -154,3 +154,23 @@ def test_the_launcher_names_the_host_setting_the_operator_made(tmp_path: Path) -
     assert from_flag.returncode != 0
     assert from_flag.stderr.strip().startswith("askbrief: --host 0.0.0.0 serves beyond")
     assert "ASKBRIEF_HOST" not in from_flag.stderr
+
+
+def test_an_index_from_another_model_is_fixed_from_the_page(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """The status line names the page's fix (Update index), not the CLI's --full, and
+    Update index rebuilds an index the CLI would rebuild with --full."""
+    from askbrief.manifest import MANIFEST
+    from askbrief.ui_backend import Backend, render_status
+
+    settings = seeded_settings(tmp_path, embedder)
+    current = settings.index_dir / (settings.index_dir / "CURRENT").read_text().strip()
+    manifest = json.loads((current / MANIFEST).read_text())
+    (current / MANIFEST).write_text(json.dumps(manifest | {"model": "some-other-model"}))
+    backend = Backend(settings, embedder)
+    status = render_status(backend)
+    assert "some-other-model" in status and "Update index" in status
+    assert "askbrief" not in status.replace("this askbrief uses", "")
+    assert backend.build().added == 1
+    assert "Index unavailable" not in render_status(backend)

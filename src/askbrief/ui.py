@@ -43,6 +43,7 @@ from .ui_backend import (  # noqa: E402, F401  (Backend, free_port, serving: re-
     free_port,
     render_status,
     serving,
+    web_words,
 )
 from .ui_input import (  # noqa: E402
     API_NAMES,
@@ -405,7 +406,7 @@ def make_api(backend: Backend, access: Access | None = None) -> tuple[Callable[.
         except NoIndexError:
             raise _rejected(API_NO_INDEX) from None
         except AskbriefError as err:
-            raise _rejected(str(err)) from None
+            raise _rejected(web_words(str(err))) from None
 
     def ask(question: str, request: gr.Request | None = None) -> dict[str, Any]:
         """Answer a question from the articles with verbatim, cited quotes, as JSON:
@@ -475,7 +476,7 @@ def make_respond(
         except NoIndexError:
             turn = {"question": echo, "answer": None, "error": NO_INDEX}
         except AskbriefError as err:
-            turn = {"question": echo, "answer": None, "error": str(err)}
+            turn = {"question": echo, "answer": None, "error": web_words(str(err))}
         turns = [*turns, turn]
         yield chat_messages(turns), turns, ""
 
@@ -496,7 +497,7 @@ def make_show_source(backend: Backend) -> Callable[..., str]:
         except NoIndexError:
             return source_box(render_error(NO_INDEX))
         except AskbriefError as err:
-            return source_box(render_error(str(err)))
+            return source_box(render_error(web_words(str(err))))
         same = [q for q in answer["quotes"] if q["article_id"] == quote["article_id"]]
         if article.text[quote["start"] : quote["end"]] != quote["text"]:
             # The article changed since this answer (re-indexed); mark only what still matches.
@@ -553,7 +554,7 @@ def make_reindex_api(backend: Backend, access: Access) -> Callable[..., dict[str
         try:
             report = backend.build()
         except AskbriefError as err:
-            raise _rejected(str(err)) from None
+            raise _rejected(web_words(str(err))) from None
         return {
             "summary": report.summary(),
             "articles": report.articles,

@@ -15,8 +15,9 @@ from typing import Any
 from .build import build_index
 from .config import Settings
 from .embedding import Embedder
-from .errors import AskbriefError, NoIndexError
+from .errors import AskbriefError, IndexMismatchError, NoIndexError
 from .index import Index
+from .manifest import FULL_HINT
 from .records import Article, BuildReport
 from .ui_render import render_status as render_status_line
 from .ui_render import render_status_problem
@@ -85,7 +86,18 @@ class Backend:
                 "create it"
             )
         with self.build_lock:
-            return build_index(self.settings, self.embedder, progress=progress)
+            try:
+                return build_index(self.settings, self.embedder, progress=progress)
+            except IndexMismatchError:
+                # another askbrief's or a damaged index: the page's "Update index" is the
+                # only fix a web user has, so it rebuilds from the articles (the CLI's --full)
+                return build_index(self.settings, self.embedder, full=True, progress=progress)
+
+
+def web_words(message: str) -> str:
+    """A library message in the page's terms: its fix for a damaged or foreign index is the
+    CLI's `askbrief index --full`, which the page does with Update index."""
+    return message.replace(FULL_HINT, "an editor can rebuild it with Update index")
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -148,7 +160,7 @@ def render_status(backend: Backend) -> str:
     except NoIndexError:
         return render_status_problem(NO_INDEX)
     except AskbriefError as err:
-        return render_status_problem(f"Index unavailable: {err}")
+        return render_status_problem(f"Index unavailable: {web_words(str(err))}")
     if "last_build" not in stats and manifest.get("built_at") == stats.get("built_at"):
         stats["last_build"] = manifest.get("last_build")
     return render_status_line(stats)
