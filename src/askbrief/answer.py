@@ -72,6 +72,12 @@ def select(
     return chosen
 
 
+def nearest_read(read: Sequence[Candidate]) -> Candidate | None:
+    """What a refusal shows as the closest passage: the reader's best sentence, though not
+    a headline, which only repeats the title shown beside it."""
+    return next((c for c in read if not c.headline), read[0]) if read else None
+
+
 def _touching(a: Candidate, b: Candidate, text_of: Callable[[str], str]) -> bool:
     """Same article, only white space between: one passage to a reader. Both were chosen
     on their own merit, so they join across a paragraph break too (unlike `widen`)."""

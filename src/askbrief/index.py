@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from .answer import NOT_ANSWERED, Candidate, assemble, day_of, join_touching, select, widen
+from .answer import (
+    NOT_ANSWERED,
+    Candidate,
+    assemble,
+    day_of,
+    join_touching,
+    nearest_read,
+    select,
+    widen,
+)
 from .briefing import is_briefing, leads
 from .candidates import Cand, Pool
 from .config import Settings
@@ -23,7 +32,7 @@ from .disagreement import differing_claims
 from .embedding import Embedder
 from .entities import wanted
 from .errors import AskbriefError
-from .focus import focus, holding
+from .focus import keep_on_subject
 from .ranking import (
     FULL_COVER,
     QUESTION_FEATURES,
@@ -80,8 +89,8 @@ class Scored:
     # Of `read`, those whose article mentions what the question names (focus.py), best
     # first: what an answer quotes.
     answers: tuple[Candidate, ...] = ()
-    # The question's words that no article read mentions (focus.py): it is about something
-    # else than what the articles cover, and the refusal names them.
+    # When no sentence read is on the question's subject: the question's words the closest
+    # one's article lacks (focus.py), which the refusal names.
     missing: tuple[str, ...] = ()
 
     @classmethod
@@ -354,12 +363,8 @@ class Index:
         )
         # Only articles that mention what the question names may answer it (focus.py).
         time_words = [window.label] if window is not None and not window.strict else []
-        need = focus(question, dfs, ignore=time_words)
-        held = holding(store, need, {c.article_id for c in read}, pool.text)
-        on_subject = tuple(c for c in read if not need.missing_from(held, c.article_id))
+        on_subject, missing = keep_on_subject(question, read, store, dfs, time_words, pool.text)
         strayed = bool(read) and not on_subject  # every sentence read is about another subject
-        nearest = nearest_read(read)
-        missing = tuple(need.missing_from(held, nearest.article_id)) if strayed and nearest else ()
         total_idf = sum(idf.values()) or 1.0
         # How well the articles answer, apart from how new they are: the best sentence on
         # evidence alone, and then separately how new its article is.
@@ -385,12 +390,7 @@ class Index:
         # A sentence holding every question word the articles use at all is close, however
         # the rest is worded: "the crossing took 22 minutes" for "How many minutes did the
         # crossing take?" ("take" occurs nowhere, so it cannot be matched)
-        known = {t: w for t, w in idf.items() if dfs[t] > 0}
-        close = bool(is_close(qfeats, weights.min_passage)) or (
-            bool(known)
-            and max(coverage(known, term_set(c.text) | term_set(c.context)) for c in cands)
-            >= FULL_COVER
-        )
+        close = bool(is_close(qfeats, weights.min_passage)) or _covers_known(idf, dfs, cands)
         reason = (
             "off-subject"
             if strayed
@@ -488,10 +488,14 @@ def follow_up(
     return tuple(sorted(both, key=lambda c: -c.score)) if both else tuple(alone)
 
 
-def nearest_read(read: Sequence[Candidate]) -> Candidate | None:
-    """What a refusal shows as the closest passage: the reader's best sentence, though not
-    a headline, which only repeats the title shown beside it."""
-    return next((c for c in read if not c.headline), read[0]) if read else None
+def _covers_known(idf: dict[str, float], dfs: dict[str, int], cands: Sequence[Cand]) -> bool:
+    """Does one sentence (with its neighbours) hold FULL_COVER of the question's words that
+    the articles use at all? A word no article has cannot be matched, so it does not count
+    against the sentence."""
+    known = {t: w for t, w in idf.items() if dfs[t] > 0}
+    if not known:
+        return False
+    return max(coverage(known, term_set(c.text) | term_set(c.context)) for c in cands) >= FULL_COVER
 
 
 def _collection_now(store: ReadStore) -> date | None:
