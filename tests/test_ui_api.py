@@ -43,6 +43,7 @@ ANSWER_KEYS = {
     "confidence",
     "reason",
     "why",
+    "missing",
     "n_quotes",
     "n_articles",
     "quotes",

@@ -206,7 +206,10 @@ class Index:
             found = article(article_id)
             return found.text if found else ""
 
-        chosen = select(scored.answers, max_quotes, load_weights().keep_ratio, text_of)
+        # nothing on the question's subject yet answered: only when told to answer every
+        # question (a min_confidence of 0 or less); then the reader's best stand
+        candidates = scored.answers or scored.read
+        chosen = select(candidates, max_quotes, load_weights().keep_ratio, text_of)
         articles = {c.article_id: article(c.article_id) for c in chosen}
         chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
         chosen = join_touching(chosen, text_of)
