@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT, SEEDS, CountingEmbedder
 
 from askbrief import Settings, build_index, open_index
+from askbrief.briefing import is_briefing
 from askbrief.index import Index
 
 TOWNS = ROOT / "tests" / "data" / "towns"
@@ -130,6 +131,24 @@ def test_latest_news_is_the_newest_articles_openings(towns: Index) -> None:
     days = [q.date for q in got.quotes]
     assert days == sorted(days, reverse=True) and days[0] == "2026-12-03"
     assert "The Glimmerport lantern festival will leave" in got.quotes[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "general"),
+    [
+        ("What is the latest news?", True),
+        ("What's new?", True),
+        ("What happened this week?", True),
+        ("What are the top stories today?", True),
+        ("What happened to the ferry?", False),
+        ("Who is the latest mayor?", False),
+        ("What is new in Ashford?", False),
+    ],
+)
+def test_only_a_question_naming_no_subject_is_a_request_for_the_news(
+    question: str, general: bool
+) -> None:
+    assert is_briefing(question) is general
 
 
 def test_latest_news_without_dates_says_so(tmp_path: Path, embedder: CountingEmbedder) -> None:

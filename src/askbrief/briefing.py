@@ -16,77 +16,18 @@ from .stores import ReadStore
 from .text import normalize
 from .timeframe import Window
 
-# The only words a question asking for news in general has ("What's new?", "What happened
-# today?", "What is the latest news?"): with any other word it names a subject.
-_GENERAL = frozenset(
-    [
-        "what",
-        "whats",
-        "s",
-        "is",
-        "are",
-        "was",
-        "were",
-        "the",
-        "a",
-        "any",
-        "there",
-        "has",
-        "have",
-        "been",
-        "tell",
-        "me",
-        "us",
-        "give",
-        "show",
-        "so",
-        "far",
-        "on",
-        "in",
-        "of",
-        "this",
-        "last",
-        "past",
-        "today",
-        "week",
-        "month",
-        "year",
-        "now",
-        "currently",
-        "right",
-        "recent",
-        "recently",
-        "latest",
-        "newest",
-        "top",
-        "most",
-        "new",
-        "news",
-        "happened",
-        "happening",
-        "happen",
-        "going",
-        "update",
-        "updates",
-        "headline",
-        "headlines",
-        "story",
-        "stories",
-    ]
-)
+# A question asking for news in general ("What's new?", "What happened today?", "What is
+# the latest news?") has one of the _ASKS_NEWS words and no word outside _GENERAL: any other
+# word names a subject.
 _ASKS_NEWS = frozenset(
-    [
-        "new",
-        "news",
-        "happened",
-        "happening",
-        "happen",
-        "going",
-        "update",
-        "updates",
-        "headlines",
-        "stories",
-    ]
+    ("new", "news", "happened", "happening", "happen", "going", "update", "updates")
+    + ("headline", "headlines", "story", "stories")
+)
+_GENERAL = _ASKS_NEWS | frozenset(
+    ("what", "whats", "s", "is", "are", "was", "were", "the", "a", "any", "there", "has")
+    + ("have", "been", "tell", "me", "us", "give", "show", "so", "far", "on", "in", "of")
+    + ("this", "last", "past", "today", "week", "month", "year", "now", "currently")
+    + ("right", "recent", "recently", "latest", "newest", "top", "most")
 )
 LEAD_SENTENCES = 3  # an opening sentence is looked for among the first few
 
