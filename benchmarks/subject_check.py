@@ -91,6 +91,15 @@ def report(rows: list[tuple[str, float, bool, dict]]) -> None:
     answerable = [r for r in rows if r[0] == "answer-in-corpus"]
     kinds = ("answer-in-corpus", "unanswerable", "off-period")
     print("questions: " + ", ".join(f"{sum(r[0] == k for r in rows)} {k}" for k in kinds))
+    shipped = load_weights().threshold
+    for arm in ARMS:
+        counts = {k: sum(_refused(r, arm, shipped) for r in rows if r[0] == k) for k in kinds}
+        first = sum(r[3][arm] and not _refused(r, arm, shipped) for r in answerable)
+        print(
+            f"at the shipped threshold {shipped}: {arm}: answerable refused "
+            f"{counts['answer-in-corpus']}, answer first {first}, unanswerable refused "
+            f"{counts['unanswerable']}, off-period refused {counts['off-period']}"
+        )
     for target in (0.10, 0.15, 0.20):
         line = []
         for arm in ARMS:
