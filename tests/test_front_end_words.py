@@ -12,8 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, CountingEmbedder
-from ui_fixtures import seeded_settings, serve
+from ui_fixtures import ask_in_chat, seeded_settings, serve
 
 from askbrief.cli import cli
 from askbrief.config import Settings
@@ -60,38 +58,6 @@ def test_an_empty_question_over_the_api_names_no_cli_command(url: str) -> None:
         assert message == EMPTY
         message = app_error(lambda b=blank: client.predict(b, [], api_name="/ask_followup"))
         assert message == EMPTY
-
-
-def ask_in_chat(url: str, question: str) -> list[dict[str, str]]:
-    """Ask in a new chat as the page does (the question box's submit event, through the
-    queue); the chat's messages once the reply is in."""
-    with urllib.request.urlopen(f"{url}config", timeout=30) as resp:
-        config = json.load(resp)
-    box = next(
-        c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "ab-question"
-    )
-    event = next(d for d in config["dependencies"] if [box, "submit"] in d["targets"])
-    session = uuid.uuid4().hex
-    body = {"data": [question, None, "", ""], "fn_index": event["id"], "trigger_id": box}
-    body |= {"session_hash": session, "event_data": None}
-    join = urllib.request.Request(
-        f"{url}gradio_api/queue/join",
-        json.dumps(body).encode(),
-        {"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(join, timeout=30).close()
-    stream = f"{url}gradio_api/queue/data?session_hash={session}"
-    with urllib.request.urlopen(stream, timeout=60) as r:
-        for raw in r:
-            line = raw.decode().strip()
-            message = json.loads(line.removeprefix("data:")) if line.startswith("data:") else {}
-            if message.get("msg") == "process_completed":
-                assert message["success"], message
-                return [
-                    {"role": m["role"], "content": "".join(c.get("text", "") for c in m["content"])}
-                    for m in message["output"]["data"][0]
-                ]
-    raise AssertionError("the chat never finished")
 
 
 def test_an_empty_question_in_the_chat_names_no_cli_command(url: str) -> None:

@@ -13,14 +13,13 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, SEED_FILE, CountingEmbedder
-from ui_fixtures import LiveApp, app_py, free_port, seeded_settings, serve
+from ui_fixtures import LiveApp, app_py, ask_in_chat, free_port, seeded_settings, serve
 
 from askbrief.index import MAX_QUESTION_CHARS
 from askbrief.records import REASONS
@@ -248,40 +247,6 @@ def call_over_http(url: str, api_name: str, data: list[Any]) -> tuple[str, Any]:
         next(line.removeprefix("data: ") for line in lines if line.startswith("data: "))
     )
     return event, payload.get("error") if isinstance(payload, dict) else payload
-
-
-def ask_in_chat(url: str, question: str) -> list[dict[str, Any]]:
-    """Ask in a new chat as the page does (the question box's submit event, through the
-    queue); returns the chat's messages once the answer is in."""
-    with urllib.request.urlopen(f"{url}config", timeout=30) as resp:
-        config = json.load(resp)
-    box = next(
-        c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "ab-question"
-    )
-    event = next(d for d in config["dependencies"] if [box, "submit"] in d["targets"])
-    session = uuid.uuid4().hex
-    # what the page sends: the question, the session's turns, and the (empty) date range
-    body = {"data": [question, None, "", ""], "fn_index": event["id"], "trigger_id": box}
-    request = urllib.request.Request(
-        f"{url}gradio_api/queue/join",
-        json.dumps(body | {"session_hash": session, "event_data": None}).encode(),
-        {"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(request, timeout=30).close()
-    with urllib.request.urlopen(
-        f"{url}gradio_api/queue/data?session_hash={session}", timeout=60
-    ) as r:
-        for raw in r:
-            line = raw.decode().strip()
-            message = json.loads(line.removeprefix("data:")) if line.startswith("data:") else {}
-            if message.get("msg") == "process_completed":
-                assert message["success"], message
-                chat = message["output"]["data"][0]
-                return [
-                    {"role": m["role"], "content": "".join(c.get("text", "") for c in m["content"])}
-                    for m in chat
-                ]
-    raise AssertionError("the chat never answered")
 
 
 # ---------------------------------------------------------------- asking during an update
