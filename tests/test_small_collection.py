@@ -10,10 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, CountingEmbedder
+from conftest import ROOT, SEEDS, STORES, CountingEmbedder, store_at
 
 from askbrief import Settings, build_index, open_index
 from askbrief.briefing import is_briefing
@@ -63,9 +64,25 @@ def towns_dir(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedd
     return root / "idx"
 
 
-@pytest.fixture(scope="module")
-def towns(towns_dir: Path, embedder: CountingEmbedder) -> Index:
-    return open_index(towns_dir, embedder=embedder)
+@pytest.fixture(scope="module", params=STORES)
+def towns(
+    request: pytest.FixtureRequest,
+    towns_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: CountingEmbedder,
+) -> Iterator[Index]:
+    """The collection in each store (FAISS, Milvus Lite): the same answers from both."""
+    if request.param == "faiss":
+        yield open_index(towns_dir, embedder=embedder)
+        return
+    root = tmp_path_factory.mktemp("towns-milvus")
+    settings = Settings.load(
+        articles_dir=_copy_collection(root / "articles"), store=store_at(root, "milvus")
+    )
+    build_index(settings, embedder)
+    index = Index(settings, embedder)
+    yield index
+    index.store.close()
 
 
 @pytest.mark.parametrize(("question", "answer"), ANSWERABLE, ids=[q for q, _ in ANSWERABLE])
