@@ -118,7 +118,7 @@ REASONS = {
     "old-news": "The closest articles are older news than the rest of the collection.",
     "weak-match": "The closest sentences share some of the question's words, but none "
     "of them reads as its answer.",
-    "outside-window": "Nothing from the time the question asks about answers it.",
+    "outside-window": "Nothing in the articles from those dates answers it.",
     "off-subject": "The closest passage is about something else: its article does not mention {}.",
     "undated": "No article has a date, so none can be called the latest.",
 }
