@@ -61,7 +61,7 @@ from askbrief.ranking import (
     window_prior,
 )
 from askbrief.records import Article
-from askbrief.text import normalize, terms
+from askbrief.text import normalize, term_set, terms
 from askbrief.timeframe import resolve
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
@@ -357,7 +357,8 @@ class Quoter:
         ]
         chosen = select(read_c, k, ratio, self.text_of)
         arts = {c.article_id: self.article(c.article_id) for c in chosen}
-        return join_touching(widen(chosen, arts, self.budget), self.text_of)
+        asked = term_set(it["question"])
+        return join_touching(widen(chosen, arts, self.budget, asked), self.text_of)
 
 
 def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray):

@@ -12,6 +12,7 @@ from test_offsets import PIECES
 from askbrief.answer import Candidate, widen
 from askbrief.chunking import chunk
 from askbrief.records import Article
+from askbrief.text import term_set
 
 STORY = (
     "Smyrna's coach was nervous before the state final. "
@@ -54,6 +55,30 @@ def test_the_answer_after_the_matching_sentence_is_quoted() -> None:
     out = widen([cand(STORY, s, 0, 1.0)], {"a": article(STORY)}, 850)
     assert out[0].text == STORY[s[0][0] : s[1][1]]
     assert "Anna Richardson" in out[0].text and "Share this" not in out[0].text
+
+
+BRIDGE = (
+    "Bridge reopens\n"
+    "The old bridge closed last year. Repairs cost 3.7 million euros.\n"
+    "The bridge reopens in June, the council said.\n"
+    "Separately, the library will open until 9 p.m. on weekdays."
+)
+
+
+def test_a_quote_carries_on_past_its_paragraph_only_on_the_question_s_subject() -> None:
+    """Into the next paragraph only when its sentence holds a word of the question: the
+    bridge again, yes; the library, no (another subject)."""
+    s = spans(BRIDGE)
+    asked = term_set("How much did the bridge repairs cost?")
+    cost = widen([cand(BRIDGE, s, 2, 1.0)], {"a": article(BRIDGE)}, 850, asked)[0]
+    assert (
+        cost.text
+        == "Repairs cost 3.7 million euros.\nThe bridge reopens in June, the council said."
+    )
+    reopens = widen([cand(BRIDGE, s, 3, 1.0)], {"a": article(BRIDGE)}, 850, asked)[0]
+    assert reopens.text == "The bridge reopens in June, the council said."
+    alone = widen([cand(BRIDGE, s, 2, 1.0)], {"a": article(BRIDGE)}, 850)[0]
+    assert alone.text == "Repairs cost 3.7 million euros."
 
 
 def test_no_room_no_widening() -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from .dates import article_date
 from .records import Answer, Article, Quote, Source
-from .text import normalize
+from .text import normalize, term_set
 
 NOT_ANSWERED = "The articles don't answer this."
 MIN_QUOTE_WORDS = 4
@@ -105,14 +105,18 @@ def _joined(a: Candidate, b: Candidate, text_of: Callable[[str], str]) -> Candid
 
 
 def widen(
-    chosen: Sequence[Candidate], articles: dict[str, Article], budget: int
+    chosen: Sequence[Candidate],
+    articles: dict[str, Article],
+    budget: int,
+    asked: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Carry the best quotes on into their article's next sentence, in rank order, while the
     whole answer stays within `budget` characters: the answer often sits just after the
     sentence that matches the question ("...the coach was nervous. Anna Richardson, however,
-    was unphased."). A next sentence that is itself a quote, or a fragment, is left alone,
-    and a quote never carries on past its paragraph: the next paragraph is another subject
-    ("What did Lavrov say about France?" must not end on a Washington Post report)."""
+    was unphased."). A next sentence that is itself a quote, or a fragment, is left alone.
+    Past the end of its paragraph a quote carries on only into a sentence that continues
+    the question's subject, holding one of its words (`asked`, stemmed terms): "What did
+    Lavrov say about France?" must not end on the next paragraph's Washington Post report."""
     out = list(chosen)
     total = sum(c.end - c.start for c in out)
     for n, cand in enumerate(out):
@@ -125,10 +129,12 @@ def widen(
         start, end = nxt
         added = end - cand.end
         gap = text[cand.end : start]
-        if added <= 0 or total + added > budget or gap.strip() or breaks_paragraph(text, gap):
+        if added <= 0 or total + added > budget or gap.strip():
             continue
         if not is_quotable(text[start:end]):
             continue
+        if breaks_paragraph(text, gap) and not asked & term_set(text[start:end]):
+            continue  # the next paragraph, on another subject
         out[n] = replace(cand, end=end, text=text[cand.start : end], following=None)
         total += added
     return out

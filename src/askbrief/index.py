@@ -211,7 +211,8 @@ class Index:
         candidates = scored.answers or scored.read
         chosen = select(candidates, max_quotes, load_weights().keep_ratio, text_of)
         articles = {c.article_id: article(c.article_id) for c in chosen}
-        chosen = widen(chosen, articles, self.settings.answer_chars)  # type: ignore[arg-type]
+        asked = term_set(question)
+        chosen = widen(chosen, articles, self.settings.answer_chars, asked)  # type: ignore[arg-type]
         chosen = join_touching(chosen, text_of)
         answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
