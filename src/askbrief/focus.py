@@ -25,6 +25,7 @@ from .answer import Candidate, nearest_read
 from .ranking import name_spans
 from .stores import ReadStore
 from .text import normalize, terms
+from .timeframe import CALENDAR_WORDS
 
 # Share of the question's other words an answer's article must mention, each word counted
 # once (weighting by rarity let a rare verb, "call", outweigh the subject, "ceasefire").
@@ -33,29 +34,6 @@ from .text import normalize, terms
 MIN_WORD_COVER = 1 / 3
 # "how long/many/much…" asks for a kind of answer; its adjective is not the subject.
 _HOW = re.compile(r"\bhow\s+(?:long|many|much|far|old|often|big|large|tall|high|soon|late)\b", re.I)
-_NOT_NAMES = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -95,7 +73,7 @@ def focus(question: str, counts: dict[str, int], ignore: Iterable[str] = ()) -> 
     """The question's names and other words; `counts` (sentences holding each stem) covers
     at least the question's stems; `ignore`: words not about the subject (the question's
     time words, "this week")."""
-    skip = set(terms(" ".join(ignore))) | _NOT_NAMES
+    skip = set(terms(" ".join(ignore))) | CALENDAR_WORDS
     plain = _HOW.sub(" ", question)
     named = []
     for span in name_spans(plain):

@@ -151,7 +151,7 @@ class Answer:
     window: dict[str, str | None] | None = None
     # Articles whose quotes answer with different values, newest first ("Sources differ").
     differ: tuple[Claim, ...] = ()
-    # Refused as "off-subject": the question's words that no close article mentions.
+    # Refused as "off-subject": the question's words the closest passage's article lacks.
     missing: tuple[str, ...] = ()
 
     @property

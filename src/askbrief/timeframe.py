@@ -29,6 +29,8 @@ _MONTHS = (
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# Month and weekday names as words: they date a question, they do not name its subject.
+CALENDAR_WORDS = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))
 # What may follow "since": a weekday, a month (and day), a date, or a relative word.
 _SINCE_WHAT = (
     rf"(?:last\s+)?(?:{_WEEKDAYS})|(?:{_MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
