@@ -1,16 +1,15 @@
 """Fit askbrief's rankers, reader and answer model; report answer quality out of sample.
 
-    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/train ../shared/eval/dev [--write]
+    .venv/bin/python benchmarks/fit_ranker.py ../shared/eval/train ../shared/eval/more/* \
+        --dev ../shared/eval/dev [--curve 240 500 1000] [--write]
 
-TRAIN's questions *and answers* are read (this is training), and synthetic questions made
-from TRAIN's own articles (synthetic.py). Two out-of-sample figures on DEV are printed:
-every part fitted on TRAIN alone, then on TRAIN plus four fifths of DEV with the held-out
-fifth answered (--splits random 5-fold partitions, stratified by question type). --write
-fits on TRAIN and all of DEV and stores the weights in src/askbrief/ranker.json; nothing else
-here ships. Each dataset's index is the one `askbrief eval DATASET` builds and caches
-(.cache/eval/<name>/index), built here if missing. Each question is asked as of its own date
-(its quiz's week), so its time words name a window (timeframe.py); --collection-now asks
-every one as of the collection's newest date instead.
+The training datasets' questions *and answers* are read (this is training), with
+cross-period questions as off-period examples and synthetic questions made from train/'s
+own articles (synthetic.py); how each question is asked, and what is cached, is in
+fit_data.py. DEV only reports: every figure printed for it is out of sample. --curve fits
+also on random shares of the training questions (about N answerable each) and reports each
+on DEV: a learning curve. --write stores the fit on all training datasets in
+src/askbrief/ranker.json; nothing else here ships.
 
 What is fitted, in the order the product applies it:
 1. two first-stage sentence models over SENTENCE_FEATURES (logistic regression; a positive
@@ -25,16 +24,15 @@ What is fitted, in the order the product applies it:
    of the first one's (see `fit`);
 4. the answer model over QUESTION_FEATURES (answerable or not), and its threshold: the one
    that refuses the most null questions while refusing at most --max-false-refusal of the
-   answerable questions it is fitted on, on cross-validated probabilities.
+   answerable questions it is fitted on (the subject and closeness gates' refusals
+   included), on cross-validated probabilities.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -44,146 +42,35 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from askbrief import Settings, build_index
-from askbrief.answer import Candidate, join_touching, select, widen
-from askbrief.console import ProgressBars
-from askbrief.entities import in_span, slot_fit, wanted
-from askbrief.eval_data import link_articles
-from askbrief.index import Index, spread
-from askbrief.ranking import (
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fit_data import NEGATIVES_PER_SET, Alone, Dataset, synthetic_items  # noqa: E402
+
+from askbrief.agreement import Votes, answer_span, count_votes, sentence_agreement  # noqa: E402
+from askbrief.answer import Candidate, join_touching, select, widen  # noqa: E402
+from askbrief.dates import article_date  # noqa: E402
+from askbrief.entities import in_span, slot_fit, wanted  # noqa: E402
+from askbrief.ranking import (  # noqa: E402
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
+    SPREAD_TOP,
     WINDOW_PRIOR,
     is_close,
+    names,
     read_positions,
     reader_features,
     window_prior,
 )
-from askbrief.records import Article
-from askbrief.text import normalize, term_set, terms
-from askbrief.timeframe import resolve
+from askbrief.records import Article  # noqa: E402
+from askbrief.signals import spread  # noqa: E402
+from askbrief.text import normalize, term_set, terms  # noqa: E402
+from askbrief.timeframe import years_unmatched  # noqa: E402
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
-# ASKBRIEF_EVAL_CACHE: another folder for another configuration (say, ASKBRIEF_BACKEND=onnx-int8)
-CACHE = Path(os.environ.get("ASKBRIEF_EVAL_CACHE") or ".cache/eval")
 SYNTHETIC_WEIGHT = 0.15  # each synthetic set's sentences weigh this times the real ones'
 MAX_MEDIAN_QUOTES = 3
 RECALL_KEPT = 0.9
 ANSWER_C = 0.3
-
-
-# --- data ---------------------------------------------------------------------------------
-
-
-def open_dataset(dataset: Path) -> Index:
-    """The dataset's cached evaluation index, built (incrementally) if needed."""
-    home = CACHE / dataset.resolve().name
-    articles = link_articles(dataset / "articles.jsonl", home / "articles")
-    settings = Settings.load(articles_dir=articles, index_dir=home / "index", min_confidence=-1.0)
-    with ProgressBars() as bars:
-        build_index(settings, progress=bars)
-    return Index(settings)
-
-
-def collect(idx: Index, questions: list[dict], cache: Path, asked_on: bool = False) -> list[dict]:
-    """Every question's candidates and signals as Index.score computes them; labels from the
-    gold answer. The reader's own-sentence vectors are cached beside (alone.npz). With
-    `asked_on`, each question is asked as of its own date (the week the quiz ran, as a user
-    asking that week would): its time words ("this week") name a window, and recency counts
-    from that date, as `askbrief query --as-of DATE` does."""
-    if cache.exists():
-        items = np.load(cache, allow_pickle=True)["items"].tolist()
-        # the same questions, with today's signals (a signal added since: collect again)
-        current = all(
-            it["X"].shape[1] == len(SENTENCE_FEATURES) and len(it["Q"]) == len(QUESTION_FEATURES)
-            for it in items
-        )
-        if len(items) == len(questions) and current:
-            return items
-    items = []
-    t0 = time.time()
-    for n, q in enumerate(questions):
-        if asked_on:
-            now = date.fromisoformat(q["date"].replace("/", "-"))
-            window = resolve(q["question"], now)
-            scored = idx.score(q["question"], window=window, now=now)
-        else:
-            scored = idx.score(q["question"])
-        gold = normalize(q["answer"]) if q.get("answer") else None
-        labels = np.array([bool(gold) and gold in normalize(c.text) for c in scored.candidates])
-        qvec, _ = idx._query(q["question"], ())
-        items.append(
-            {
-                "id": q["id"],
-                "question": q["question"],
-                "type": q.get("type", "answer-in-corpus"),
-                "answerable": q.get("answer") is not None,
-                "gold": q.get("answer") or "",
-                "cands": scored.candidates,
-                "X": scored.sentence_features,
-                "y": labels,
-                "Q": scored.question_features,
-                "qvec": qvec,
-            }
-        )
-        if n % 100 == 0:
-            print(
-                f"  {cache.stem}: {n}/{len(questions)} ({time.time() - t0:.0f} s)", file=sys.stderr
-            )
-    np.savez(cache, items=np.array(items, dtype=object))
-    return items
-
-
-class Alone:
-    """Sentences embedded on their own (as the reader embeds them), cached on disk."""
-
-    def __init__(self, idx: Index, path: Path) -> None:
-        self.idx, self.path = idx, path
-        self.vecs: dict[str, np.ndarray] = {}
-        if path.exists():
-            data = np.load(path, allow_pickle=True)
-            self.vecs = dict(zip(data["texts"].tolist(), data["vecs"], strict=True))
-        self.dirty = False
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.vecs))
-        if missing:
-            for t, v in zip(missing, self.idx.embedder.embed(missing), strict=True):
-                self.vecs[t] = v
-            self.dirty = True
-        return np.array([self.vecs[t] for t in texts], dtype=np.float32)
-
-    def save(self) -> None:
-        if self.dirty:
-            texts = list(self.vecs)
-            vecs = np.array([self.vecs[t] for t in texts])
-            np.savez(self.path, texts=np.array(texts, dtype=object), vecs=vecs)
-            self.dirty = False
-
-
-def questions_of(dataset: Path) -> list[dict]:
-    return [json.loads(x) for x in (dataset / "questions.jsonl").open() if x.strip()]
-
-
-def synthetic_items(idx: Index, home: Path) -> list[list[dict]]:
-    """Synthetic questions (headlines, clozes) from the index's own articles, collected."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import synthetic
-
-    sets = []
-    for name, make in (
-        ("headline", synthetic.headline_questions),
-        ("cloze", synthetic.cloze_questions),
-    ):
-        qs = [
-            {"id": f"{name}{n}", **q, "type": "answer-in-corpus"}
-            for n, q in enumerate(make(idx.store))
-        ]
-        items = collect(idx, qs, home / f"synthetic-{name}.npz")
-        sets.append([it for it in items if len(it["X"]) and it["y"].any()])
-        print(f"synthetic {name} questions: {len(sets[-1])} with a candidate holding the answer")
-    return sets
 
 
 # --- models -------------------------------------------------------------------------------
@@ -209,40 +96,66 @@ def fit_sentence_ranker(
     return m.coef_[0] / sd, float(m.intercept_[0] - (m.coef_[0] * mu / sd).sum())
 
 
-class Slots:
-    """entities.slot_fit over an index's stored entities, as Index.score computes it."""
+class Reading:
+    """What the reader needs of a dataset's store, read once per article: texts, entities,
+    dates; the slot and agreement signals as Index.score computes them."""
 
-    def __init__(self, idx: Index) -> None:
-        self.store = idx.store
-        self.cache: dict[str, tuple[str, list]] = {}
+    def __init__(self, ds: Dataset) -> None:
+        self.store = ds.store
+        self.texts: dict[str, str] = {}
+        self.ents: dict[str, list] = {}
+        self.days: dict[str, date | None] = {}
+        self.counts: dict[str, int] = {}
 
-    def __call__(self, question: str, cands: list[Candidate]) -> list[float]:
-        kinds, asked = wanted(question), set(terms(question))
-        out = []
-        for c in cands:
-            if not kinds:
-                out.append(0.0)
-                continue
-            if c.article_id not in self.cache:
-                art = self.store.article(c.article_id)
-                self.cache[c.article_id] = (art.text, self.store.entities(c.article_id))
-            text, ents = self.cache[c.article_id]
-            out.append(slot_fit(kinds, asked, text, c.start, c.end, in_span(ents, c.start, c.end)))
-        return out
+    def text(self, article_id: str) -> str:
+        if article_id not in self.texts:
+            art = self.store.article(article_id)
+            self.texts[article_id] = art.text if art else ""
+            self.days[article_id] = article_date(art) if art else None
+        return self.texts[article_id]
+
+    def day(self, article_id: str) -> date | None:
+        self.text(article_id)
+        return self.days[article_id]
+
+    def entities(self, c: Candidate) -> list:
+        if c.article_id not in self.ents:
+            self.ents[c.article_id] = self.store.entities(c.article_id)
+        return in_span(self.ents[c.article_id], c.start, c.end)
+
+    def known(self, stems: set[str]) -> dict[str, int]:
+        """Sentences holding each stem (store.term_counts), cached across questions."""
+        todo = [t for t in stems if t not in self.counts]
+        if todo:
+            self.counts.update(self.store.term_counts(todo)[0])
+        return {t: self.counts[t] for t in stems}
 
 
-def read(it: dict, order_w: np.ndarray, order_b: float, alone: Alone, slots: Slots) -> dict:
+def read(it: dict, order_w: np.ndarray, order_b: float, env: Env, alone: bool = False) -> dict:
     """What the reader sees for one question under a first-stage `order` model."""
     if not len(it["X"]):
-        return {"pos": [], "R": np.zeros((0, len(READER_FEATURES))), "y": np.zeros(0, bool)}
+        return {"pos": [], "R": np.zeros((0, len(READER_FEATURES))), "y": np.zeros(0, bool),
+                "votes": Votes()}  # fmt: skip
     order = it["X"] @ order_w + order_b
     pos = read_positions(order)
     cands = it["cands"]
-    cos = alone([cands[i].text for i in pos]) @ it["qvec"]
+    if alone:
+        cos = env.alone([cands[i].text for i in pos]) @ it["qvec"]
+    else:  # the reader does not weigh it: no embedding
+        cos = np.zeros(len(pos), dtype=np.float32)
     opening = [cands[i].idx == 0 for i in pos]
-    slot = slots(it["question"], [cands[i] for i in pos])
-    R = reader_features(order, pos, cos, opening, slot, it["X"])
-    return {"pos": pos, "R": R, "y": it["y"][pos]}
+    kinds, asked = wanted(it["question"]), set(terms(it["question"]))
+    r = env.reading
+    by_order = [cands[i] for i in np.argsort(-order, kind="stable")]
+    votes = count_votes(kinds, asked, by_order, r.entities, r.text)
+    slot, agreed = [], []
+    for i in pos:
+        c = cands[i]
+        text, ents = (r.text(c.article_id), r.entities(c)) if kinds else ("", [])
+        slot.append(slot_fit(kinds, asked, text, c.start, c.end, ents) if kinds else 0.0)
+        agreed.append(sentence_agreement(votes, kinds, asked, text, ents))
+    R = reader_features(order, pos, cos, opening, slot, it["X"], agreed)
+    return {"pos": pos, "R": R, "y": it["y"][pos], "votes": votes}
 
 
 def fit_reader(
@@ -333,11 +246,14 @@ def reader_scores(g: dict, w: np.ndarray, b: float) -> np.ndarray:
 
 
 class Quoter:
-    """The product's quote choice (answer.select, widen, join_touching) over an index."""
+    """The product's quote choice (answer.select, widen, join_touching) over an index,
+    kept to the articles on the question's subject (focus.py) as Index.quote is, and the
+    words quote [1] marks as the answer (agreement.answer_span)."""
 
-    def __init__(self, idx: Index) -> None:
-        self.store = idx.store
-        self.budget = idx.settings.answer_chars
+    def __init__(self, ds: Dataset, reading: Reading) -> None:
+        self.store = ds.store
+        self.budget = ds.idx.settings.answer_chars
+        self.reading = reading
         self.articles: dict[str, Article] = {}
 
     def article(self, article_id: str) -> Article:
@@ -355,18 +271,35 @@ class Quoter:
             )
             for c, p in zip((it["cands"][i] for i in g["pos"]), probs, strict=True)
         ]
-        chosen = select(read_c, k, ratio, self.text_of)
+        read_c.sort(key=lambda c: -c.score)
+        on = [c for c in read_c if c.article_id in it["on_subject"]]
+        chosen = select(on or read_c, k, ratio, self.text_of)
         arts = {c.article_id: self.article(c.article_id) for c in chosen}
         asked = term_set(it["question"])
         return join_touching(widen(chosen, arts, self.budget, asked), self.text_of)
 
+    def mark(self, it: dict, g: dict, first: Candidate) -> str | None:
+        """The text answer_span marks in quote [1], or None."""
+        kinds = wanted(it["question"])
+        if not kinds:
+            return None
+        text = self.text_of(first.article_id)
+        ents = self.reading.entities(first)
+        asked = term_set(it["question"])
+        span = answer_span(g["votes"], kinds, asked, text, ents, first.start, first.end)
+        return text[span[0] : span[1]] if span else None
 
-def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray):
+
+def question_signals(
+    it: dict, coef: np.ndarray, bias: float, g: dict, probs: np.ndarray, env: Env
+) -> np.ndarray:
     """The question signals as Index.score computes them under these models: those that
-    depend on which sentence is best follow the refitted models."""
-    q = dict(zip(QUESTION_FEATURES, it["Q"], strict=True))
+    depend on which sentence is best follow the refitted models; signals added since the
+    question was asked are computed here (the cache keeps the first ones, in order)."""
+    q = dict(zip(QUESTION_FEATURES, it["Q"], strict=False))  # the first ones
     if not len(it["X"]):
-        q["top_score"] = -10.0
+        q |= dict.fromkeys((f for f in QUESTION_FEATURES if f not in q), 0.0)
+        q["top_score"], q["names_known"] = -10.0, 1.0
         return np.array(QUESTION_FEATURES.row(**q))
     s = it["X"] @ coef + bias
     recency = SENTENCE_FEATURES.col(it["X"], "recency")
@@ -377,27 +310,62 @@ def question_signals(it: dict, coef: np.ndarray, bias: float, g: dict, probs: np
     q["spread"] = spread(it["cands"], s)
     q["reader_top"] = float(probs.max()) if len(probs) else 0.0
     q["alone_top"] = float(READER_FEATURES.col(g["R"], "alone").max()) if len(probs) else 0.0
+    ranked_p = np.sort(probs)[::-1]
+    q["reader_margin"] = float(ranked_p[0] - ranked_p[1:2].sum()) if len(probs) else 0.0
+    ranked_e = np.sort(evidence)[::-1]
+    q["top_drop"] = float(ranked_e[0] - ranked_e[: SPREAD_TOP // 2][-1])
+    named = names(it["question"])
+    known = env.reading.known(named)
+    q["names_known"] = sum(v > 0 for v in known.values()) / len(named) if named else 1.0
+    q["agreed_lead"] = g["votes"].lead
+    read_c = [it["cands"][i] for i in g["pos"]]
+    q["time_gap"] = years_unmatched(
+        it["question"], [c.text for c in read_c], [env.reading.day(c.article_id) for c in read_c]
+    )
     return np.array(QUESTION_FEATURES.row(**q))
 
 
+def gates(items: list[dict], groups: list[dict], Q: np.ndarray, min_passage: float) -> np.ndarray:
+    """Refused whatever the answer model says, as Index.score does: nothing close (a best
+    passage below min_passage and no sentence holding the question's words), or no sentence
+    read from an article on the question's subject."""
+    close = is_close(Q, min_passage) | np.array([it["close_by_words"] for it in items])
+    strayed = np.array(
+        [
+            bool(g["pos"])
+            and not any(it["cands"][i].article_id in it["on_subject"] for i in g["pos"])
+            for it, g in zip(items, groups, strict=True)
+        ]
+    )
+    return ~close | strayed
+
+
 def fit_answer_model(
-    Q: np.ndarray, t: np.ndarray, used: list[int], budget: float, fit_on: np.ndarray
+    Q: np.ndarray,
+    t: np.ndarray,
+    used: list[int],
+    budget: float,
+    fit_on: np.ndarray,
+    forced: np.ndarray,
 ) -> tuple[np.ndarray, float, float]:
     """Logistic regression answerable-vs-not over the question signals in `used`, fitted on
-    the questions in `fit_on`, and the threshold refusing at most `budget` of the answerable
-    questions on 5-fold cross-validated probabilities (the model's fit to its own data
-    would be optimistic)."""
+    the questions in `fit_on` that pass the gates (`forced`: refused anyway), and the
+    threshold refusing at most `budget` of the answerable questions in all, the gates'
+    refusals included, on 5-fold cross-validated probabilities (the model's fit to its own
+    data would be optimistic)."""
     Qu = Q[:, used]
     mu, sd = Qu.mean(0), Qu.std(0) + 1e-9
     Z = (Qu - mu) / sd
     p = np.zeros(len(Z))
+    fit_on = fit_on & ~forced
     inside = np.flatnonzero(fit_on)
     for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(Z[inside], t[inside]):
         a, b = inside[a], inside[b]
         m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[a], t[a])
         p[b] = m.predict_proba(Z[b])[:, 1]
-    scope = t & fit_on  # the answerable questions the model is fitted on
-    th = max(x for x in np.linspace(0.01, 0.99, 99) if (p[scope] < x).mean() <= budget)
+    scope = t & (fit_on | forced)  # the answerable questions
+    ok = [x for x in np.linspace(0.01, 0.99, 99) if ((p < x) | forced)[scope].mean() <= budget]
+    th = max(ok) if ok else 0.01
     m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[fit_on], t[fit_on])
     coef = np.zeros(len(QUESTION_FEATURES))
     coef[used] = m.coef_[0] / sd
@@ -413,15 +381,13 @@ def answer_probs(Q: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
 
 
 class Env:
-    """One dataset's index, as the fitting reads it: reader vectors, slots, quotes."""
+    """One dataset's index, as the fitting reads it: reader vectors, store reads, quotes."""
 
-    def __init__(self, idx: Index, home: Path) -> None:
-        self.idx, self.home = idx, home
-        self.alone, self.slots, self.quoter = (
-            Alone(idx, home / "alone.npz"),
-            Slots(idx),
-            Quoter(idx),
-        )
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds
+        self.alone = Alone(ds.idx, ds.home / "alone.npz")
+        self.reading = Reading(ds)
+        self.quoter = Quoter(ds, self.reading)
 
 
 def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], args) -> dict:
@@ -430,12 +396,9 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
     coef, bias = fit_sentence_ranker(labelled)
     order, order_b = fit_sentence_ranker(labelled, synth, args.synthetic)
     mask = np.isin(READER_FEATURES, args.reader_features.split(","))
-    groups = [read(it, order, order_b, envs[it["ds"]].alone, envs[it["ds"]].slots) for it in items]
-    sgroups = [
-        read(it, order, order_b, envs[it["ds"]].alone, envs[it["ds"]].slots)
-        for s in synth
-        for it in s
-    ]
+    alone = bool(mask[[READER_FEATURES.index("alone"), READER_FEATURES.index("alone_gap")]].any())
+    groups = [read(it, order, order_b, envs[it["ds"]], alone) for it in items]
+    sgroups = [read(it, order, order_b, envs[it["ds"]], alone) for s in synth for it in s]
     for g in groups + sgroups:
         g["R"] = g["R"] * mask
     real = [g for g, it in zip(groups, items, strict=True) if it["answerable"]]
@@ -463,7 +426,7 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
         best = (0.0, args.keep_ratio)
     Q = np.array(
         [
-            question_signals(it, coef, bias, g, p)
+            question_signals(it, coef, bias, g, p, envs[it["ds"]])
             for it, g, p in zip(items, groups, probs, strict=True)
         ]
     )
@@ -471,28 +434,28 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
     types = np.array([it["type"] for it in items])
     used = [QUESTION_FEATURES.index(f) for f in args.question_features.split(",")]
     fit_on = types != "unanswerable" if args.clean else np.ones(len(t), bool)
-    if args.answer_on != "all" and any(it["ds"] == args.answer_on for it in items):
-        fit_on &= np.array([it["ds"] == args.answer_on for it in items])
-    dated = fit_answer_model(Q, t, used, args.max_false_refusal, fit_on)
+    # nothing close: below the best-passage cosine of all but 1% of answerable questions
+    min_passage = float(np.percentile(QUESTION_FEATURES.col(Q, "top_passage")[t], 1))
+    forced = gates(items, groups, Q, min_passage)
+    dated = fit_answer_model(Q, t, used, args.max_false_refusal, fit_on, forced)
     undated_used = [u for u in used if QUESTION_FEATURES[u] != "fresh_match"]
-    undated = fit_answer_model(Q, t, undated_used, args.max_false_refusal, fit_on)
+    undated = fit_answer_model(Q, t, undated_used, args.max_false_refusal, fit_on, forced)
     fresh = [
         SENTENCE_FEATURES.col(it["X"], "recency")[int(np.argmax(it["X"] @ coef))] for it in labelled
     ]
-    # nothing close: below the best-passage cosine of all but 1% of answerable questions
-    min_passage = float(np.percentile(QUESTION_FEATURES.col(Q, "top_passage")[t], 1))
     return {
         "coef": coef, "bias": bias, "order": order, "order_b": order_b, "rw": rw, "rb": rb,
         "ratio": round(best[1], 2), "dated": dated, "undated": undated,
-        "undated_recency": float(np.mean(fresh)), "mask": mask,
+        "undated_recency": float(np.mean(fresh)), "mask": mask, "alone": alone,
         "min_passage": min_passage,
     }  # fmt: skip
 
 
-def figures(items, groups, probs, envs, ratio, answered=None) -> dict:
+def figures(items, groups, probs, envs, ratio, answered=None, marks: bool = False) -> dict:
     """Over answerable questions: answer first, recall, quote precision, median quotes,
-    articles and characters; `answered` (one bool per item) applies abstention."""
-    first = hits = good = shown = n = 0
+    articles and characters; `answered` (one bool per item) applies abstention; `marks`:
+    also how often quote [1]'s marked words hold the answer when quote [1] does."""
+    first = hits = good = shown = n = marked = 0
     nq, na, chars = [], [], []
     for k, (it, g, p) in enumerate(zip(items, groups, probs, strict=True)):
         if not it["answerable"]:
@@ -500,10 +463,14 @@ def figures(items, groups, probs, envs, ratio, answered=None) -> dict:
         n += 1
         if not len(g["pos"]) or (answered is not None and not answered[k]):
             continue
-        quotes = envs[it["ds"]].quoter(it, g, p, ratio)
+        env = envs[it["ds"]]
+        quotes = env.quoter(it, g, p, ratio)
         gold = normalize(it["gold"])
         held = [gold in normalize(c.text) for c in quotes]
         first += bool(held and held[0])
+        if marks and held and held[0]:
+            words = env.quoter.mark(it, g, quotes[0])
+            marked += bool(words) and gold in normalize(words)
         hits += any(held)
         good += sum(held)
         shown += len(held)
@@ -514,7 +481,7 @@ def figures(items, groups, probs, envs, ratio, answered=None) -> dict:
         "n": n, "first": first, "recall": hits, "precision": good / max(1, shown),
         "quotes": float(np.median(nq)) if nq else 0.0,
         "articles": float(np.median(na)) if na else 0.0,
-        "chars": float(np.median(chars)) if chars else 0.0,
+        "chars": float(np.median(chars)) if chars else 0.0, "marked": marked,
     }  # fmt: skip
 
 
@@ -527,10 +494,8 @@ def apply(
 ) -> dict:
     """Answer `items` with a fitted model, as the product would: figures with and without
     abstention, and refusals by question type."""
-    groups = [
-        read(it, model["order"], model["order_b"], envs[it["ds"]].alone, envs[it["ds"]].slots)
-        for it in items
-    ]
+    groups = [read(it, model["order"], model["order_b"], envs[it["ds"]], model["alone"])
+              for it in items]  # fmt: skip
     raw = [g["R"] for g in groups]
     for g in groups:
         g["R"] = g["R"] * model["mask"]
@@ -540,13 +505,12 @@ def apply(
     ]
     qc, qb, th = model["dated" if dated else "undated"]
     Q = np.array([
-        question_signals(it, model["coef"], model["bias"], g, p)
+        question_signals(it, model["coef"], model["bias"], g, p, envs[it["ds"]])
         for it, g, p in zip(items, groups, probs, strict=True)
     ])  # fmt: skip
-    close = is_close(Q, model["min_passage"])
-    answered = (answer_probs(Q, qc, qb) >= th) & close
-    out = figures(items, groups, probs, envs, model["ratio"], answered)
-    out["all"] = figures(items, groups, probs, envs, model["ratio"])
+    answered = (answer_probs(Q, qc, qb) >= th) & ~gates(items, groups, Q, model["min_passage"])
+    out = figures(items, groups, probs, envs, model["ratio"], answered, marks=True)
+    out["all"] = figures(items, groups, probs, envs, model["ratio"], marks=True)
     types = np.array([it["type"] for it in items])
     for kind in ("answer-in-corpus", "unanswerable", "off-period"):
         out[f"refused {kind}"] = int((~answered[types == kind]).sum())
@@ -563,42 +527,39 @@ def show(label: str, f: dict) -> None:
         f"chars {f['chars']:.0f}; refused: off-period {f['refused off-period']:.1f}/"
         f"{f['n off-period']}, answerable {f['refused answer-in-corpus']:.1f}/"
         f"{f['n answer-in-corpus']}, unanswerable {f['refused unanswerable']:.1f}/"
-        f"{f['n unanswerable']}"
+        f"{f['n unanswerable']}; answer marked in quote [1] {a['marked']:.0f}/{a['first']:.0f}",
+        flush=True,
     )
 
 
-def mean_figures(runs: list[dict]) -> dict:
-    out = {k: float(np.mean([r[k] for r in runs])) for k in runs[0] if k != "all"}
-    out["all"] = {k: float(np.mean([r["all"][k] for r in runs])) for k in runs[0]["all"]}
-    return out
+def training_items(datasets: list[Dataset], negatives: int) -> list[dict]:
+    """Every training dataset's own questions, and its cross-period negatives."""
+    items = []
+    for ds in datasets:
+        own = ds.items()
+        neg = ds.negatives(datasets, negatives) if negatives else []
+        print(f"{ds.name}: {len(own)} questions, {len(neg)} cross-period negatives", flush=True)
+        items += own + neg
+    return items
 
 
-def pool(parts: list[dict]) -> dict:
-    """Figures of several folds' held-out questions, summed (counts) or weighted (rates)."""
-
-    def merge(fs: list[dict]) -> dict:
-        n = sum(f["n"] for f in fs)
-        out = {k: sum(f[k] for f in fs) for k in ("n", "first", "recall")}
-        out["precision"] = float(np.mean([f["precision"] for f in fs]))
-        for k in ("quotes", "articles", "chars"):
-            out[k] = float(np.average([f[k] for f in fs], weights=[max(1, f["n"]) for f in fs]))
-        return out | {"n": n}
-
-    out = merge(parts) | {
-        k: sum(p[k] for p in parts) for k in parts[0] if k.startswith(("refused", "n "))
-    }
-    out["all"] = merge([p["all"] for p in parts])
-    return out
+def subsample(items: list[dict], answerable: int, seed: int = 0) -> list[dict]:
+    """A random share of the training questions holding about `answerable` answerable ones
+    (the other kinds in proportion): a point of the learning curve."""
+    total = sum(it["answerable"] for it in items)
+    share = min(1.0, answerable / max(1, total))
+    rng = np.random.default_rng(seed)
+    return [it for it in items if rng.random() < share]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("train", type=Path)
-    ap.add_argument("dev", type=Path)
-    ap.add_argument(
-        "--write", action="store_true", help="fit on train and all of dev, write ranker.json"
-    )
+    ap.add_argument("train", type=Path, nargs="+", help="dataset folders to fit on")
+    ap.add_argument("--dev", type=Path, required=True, help="the dataset to report on")
+    ap.add_argument("--write", action="store_true", help="write the fit to ranker.json")
     ap.add_argument("--synthetic", type=float, default=SYNTHETIC_WEIGHT)
+    ap.add_argument("--negatives", type=int, default=NEGATIVES_PER_SET,
+                    help="cross-period questions asked of each training collection")  # fmt: skip
     ap.add_argument("--max-false-refusal", type=float, default=0.10)
     ap.add_argument(
         "--clean", action="store_true", help="answer model: answerable vs off-period only"
@@ -615,69 +576,44 @@ def main() -> None:
     )
     ap.add_argument("--reader", choices=["top1", "listwise", "off"], default="listwise")
     ap.add_argument("--keep-ratio", type=float, default=None, help="fix it instead of fitting")
-    ap.add_argument(
-        "--answer-on",
-        choices=["all", "train", "dev"],
-        default="dev",
-        help="fit the answer model (and its threshold) on these questions only",
-    )
-    ap.add_argument("--splits", type=int, default=3, help="random 5-fold partitions of dev")
+    ap.add_argument("--curve", type=int, nargs="*", default=[],
+                    help="learning curve: also fit on about this many answerable questions")  # fmt: skip
     ap.add_argument(
         "--try-prior", type=float, nargs="*", default=[], help="also show these window priors"
     )
-    ap.add_argument(
-        "--collection-now",
-        dest="asked_on",
-        action="store_false",
-        help="ask every question as of the collection's newest date, not its own (the "
-        "shipped model is fitted asking each as of its date: time words name a window)",
-    )
     args = ap.parse_args()
 
-    envs: dict[str, Env] = {}
-    sets: dict[str, list[dict]] = {}
-    for name, path in (("train", args.train), ("dev", args.dev)):
-        idx = open_dataset(path)
-        home = CACHE / path.resolve().name
-        envs[name] = Env(idx, home)
-        qs = questions_of(path)
-        cache = home / ("fit-items-asked-on.npz" if args.asked_on else "fit-items.npz")
-        items = collect(idx, qs, cache, args.asked_on)
-        text = {q["id"]: q["question"] for q in qs}
-        for it in items:
-            it.setdefault("question", text[it["id"]])
-            it["ds"] = name
-        sets[name] = items
-    synth = synthetic_items(envs["train"].idx, envs["train"].home) if args.synthetic > 0 else []
-    for s in synth:
-        for it in s:
-            it["ds"] = "train"
-    train, dev = sets["train"], sets["dev"]
+    datasets = [Dataset(p) for p in args.train]
+    dev_ds = Dataset(args.dev)
+    envs = {ds.name: Env(ds) for ds in [*datasets, dev_ds]}
+    train = training_items(datasets, args.negatives)
+    dev = dev_ds.items()
+    synth = [
+        s
+        for ds in datasets
+        if ds.name == "train" and args.synthetic > 0
+        for s in synthetic_items(ds)
+    ]
+    n_ans = sum(it["answerable"] for it in train)
+    print(f"fitting on {len(train)} questions ({n_ans} answerable), reporting on {args.dev}")
+
+    for n in args.curve:
+        part = subsample(train, n)
+        m = fit(part, synth, envs, args)
+        got = sum(it["answerable"] for it in part)
+        show(f"fitted on {len(part)} questions ({got} answerable)", apply(m, dev, envs))
 
     model = fit(train, synth, envs, args)
-    show("fitted on train, dev out of sample", apply(model, dev, envs))
+    show(
+        f"fitted on all {len(train)} ({n_ans} answerable), dev out of sample",
+        apply(model, dev, envs),
+    )
     for prior in args.try_prior:
         show(f"  the same with window prior {prior}", apply(model, dev, envs, prior=prior))
     for e in envs.values():
         e.alone.save()
-
-    types = np.array([it["type"] for it in dev])
-    runs = []
-    for seed in range(args.splits):
-        parts = []
-        for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(types, types):
-            m = fit(train + [dev[i] for i in tr], synth, envs, args)
-            parts.append(apply(m, [dev[i] for i in te], envs))
-        runs.append(pool(parts))
-    if runs:
-        show(
-            f"fitted on train + 4/5 of dev, held-out fifth ({args.splits} x 5-fold)",
-            mean_figures(runs),
-        )
-
     if args.write:
-        final = fit(train + dev, synth, envs, args)
-        write(final, args)
+        write(model, args)
 
 
 def write(m: dict, args) -> None:
@@ -686,6 +622,7 @@ def write(m: dict, args) -> None:
             "bias": round(b, 6)
         }
 
+    sets = " ".join(str(p) for p in args.train)
     out = {
         "sentence": named(SENTENCE_FEATURES, m["coef"], m["bias"]),
         "order": named(SENTENCE_FEATURES, m["order"], m["order_b"]),
@@ -697,9 +634,10 @@ def write(m: dict, args) -> None:
         "question_undated": named(QUESTION_FEATURES, m["undated"][0], m["undated"][1]),
         "threshold_undated": round(m["undated"][2], 4),
         "undated": round(m["undated_recency"], 4),
-        "fitted_on": "shared/eval/train and shared/eval/dev (RealTime QA 2023, 2024) and "
-        "synthetic questions from train's articles; benchmarks/fit_ranker.py "
-        f"--synthetic {args.synthetic} --max-false-refusal {args.max_false_refusal}"
+        "fitted_on": f"RealTime QA questions and articles of {sets} (none of dev), their "
+        "cross-period questions as off-period examples, and synthetic questions from train's "
+        f"articles; benchmarks/fit_ranker.py --synthetic {args.synthetic} --negatives "
+        f"{args.negatives} --max-false-refusal {args.max_false_refusal}"
         + (" --clean" if args.clean else ""),
     }
     RANKER.write_text(json.dumps(out, indent=2) + "\n")

@@ -94,6 +94,36 @@ def test_answer_is_in_the_first_quote(towns: Index, question: str, answer: str) 
         assert towns.article(q.article_id).text[q.start : q.end] == q.text
 
 
+# Questions asking for a kind of thing: quote [1] marks the words that answer.
+MARKED = [
+    ("How many minutes did the crossing take?", "22 minutes"),
+    ("Who is the police chief of Ashford?", "Maria Delgado"),
+    ("Who is the harbour master of Kestrel Bay?", "Tomasz Wieck"),
+    ("How many visitors did the Glimmerport lantern festival draw?", "48,000"),
+    ("How much did the bridge repairs cost?", "3.7 million euros"),
+]
+
+
+@pytest.mark.parametrize(("question", "answer"), MARKED, ids=[q for q, _ in MARKED])
+def test_the_answer_words_are_marked_in_quote_one(towns: Index, question: str, answer: str) -> None:
+    got = towns.ask(question)
+    first = got.quotes[0]
+    assert got.answer_span is not None, first.text
+    start, end = got.answer_span
+    assert first.start <= start < end <= first.end
+    marked = towns.article(first.article_id).text[start:end]
+    assert marked in answer or answer in marked, (marked, answer)
+    shown = got.to_dict()["answer_span"]
+    assert shown == {"quote": 1, "article_id": first.article_id, "start": start, "end": end,
+                     "text": marked}  # fmt: skip
+
+
+def test_no_mark_without_an_asked_kind(towns: Index) -> None:
+    got = towns.ask("What did Lavrov call a ceasefire?")
+    assert got.answered and got.answer_span is None
+    assert got.to_dict()["answer_span"] is None
+
+
 @pytest.mark.parametrize("question", UNANSWERED)
 def test_unanswered_questions_are_refused(towns: Index, question: str) -> None:
     got = towns.ask(question)

@@ -145,15 +145,15 @@ class Pool:
         return self.loaded[article_id]
 
     def holds_answer(self, cand: Cand, kinds: frozenset[str], asked: set[str]) -> bool:
-        return holds_answer(kinds, asked, self.text(cand.article_id), self._inside(cand))
+        return holds_answer(kinds, asked, self.text(cand.article_id), self.entities_in(cand))
 
     def slot_fit(self, cand: Cand, kinds: frozenset[str], asked: set[str]) -> float:
         if not kinds:
             return 0.0
         text = self.text(cand.article_id)
-        return slot_fit(kinds, asked, text, cand.start, cand.end, self._inside(cand))
+        return slot_fit(kinds, asked, text, cand.start, cand.end, self.entities_in(cand))
 
-    def _inside(self, cand: Cand) -> list[Entity]:
+    def entities_in(self, cand: Cand) -> list[Entity]:
         """The named entities inside a candidate sentence (its article's read once)."""
         if cand.article_id not in self._entities:
             self._entities[cand.article_id] = self.store.entities(cand.article_id)

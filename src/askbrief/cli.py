@@ -382,8 +382,13 @@ def render(answer: Answer) -> str:
     lines = [window, ""] if window else []
     for q in answer.quotes:
         # A quote that runs over a line break (a window into the next paragraph) keeps its
-        # lines under the first; --json gives the text exactly.
-        text = "\n    ".join(line for line in q.text.splitlines() if line.strip()) or q.text
+        # lines under the first; --json gives the text exactly. Quote [1]'s answer words
+        # are bold (on a terminal; click drops the styling elsewhere).
+        text = q.text
+        if q.n == 1 and answer.answer_span is not None:
+            a, b = (x - q.start for x in answer.answer_span)
+            text = text[:a] + click.style(text[a:b], bold=True) + text[b:]
+        text = "\n    ".join(line for line in text.splitlines() if line.strip()) or text
         lines.append(f"[{q.n}] \u201c{text}\u201d")
         day = f", {q.date}" if q.date else ""
         lines.append(f"    \u2014 {q.title} ({q.article_id} [{q.start}, {q.end}){day})")

@@ -90,6 +90,11 @@ _NAME_OF = re.compile(r"\b(?:what|which) (?:is|was|are|were) the names? of\b")
 _SIMPLE: tuple[tuple[str, frozenset[str]], ...] = (
     (r"\bwhat (percentage|percent|share)\b", frozenset({"PERCENT"})),
     (r"\bhow much\b", frozenset({"MONEY", "QUANTITY", "PERCENT"})),
+    # "how many minutes/days": a span of time, which the recogniser calls TIME or DATE
+    (
+        r"\bhow many (?:seconds|minutes|hours|days|weeks|months|years|decades)\b",
+        frozenset({"TIME", "DATE", "CARDINAL", "QUANTITY"}),
+    ),
     (r"\bhow many\b", frozenset({"CARDINAL", "QUANTITY", "MONEY"})),
     (r"\bhow (old|long)\b", frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})),
     (r"\bwhen\b", frozenset({"DATE", "TIME"})),
@@ -194,22 +199,42 @@ def slot_entity(
 ) -> tuple[Entity | None, float]:  # fmt: skip
     """The entity that fills the question's slot in text[start:end] best, and how closely
     (slot_fit); (None, 0.0) when none does."""
-    if not wanted_labels:
-        return None, 0.0
-    hits = [m for m in _TOKEN.finditer(text, start, end) if term_set(m.group()) & asked]
+    fits = slot_fits(wanted_labels, asked, text, start, end, entities)
     best: tuple[Entity | None, float] = (None, 0.0)
+    for entity, fit in fits:
+        if fit > best[1]:
+            best = (entity, fit)
+    return best
+
+
+def slot_fits(
+    wanted_labels: frozenset[str], asked: set[str], text: str, start: int, end: int,
+    entities: Iterable[Entity],
+) -> list[tuple[Entity, float]]:  # fmt: skip
+    """Each entity of a wanted kind, new to the question, with how closely it fills the
+    question's slot in text[start:end] (slot_fit; 0 when no question word shares its
+    clause)."""
+    if not wanted_labels:
+        return []
+    entities = [e for e in entities if e[2] in wanted_labels]
+    # a question word inside a thing of the asked kind is its unit ("minutes" in "eight
+    # minutes"), not the slot's context
+    hits = [
+        m
+        for m in _TOKEN.finditer(text, start, end)
+        if term_set(m.group()) & asked and not any(s <= m.start() < e for s, e, _ in entities)
+    ]
+    out = []
     for entity in entities:
-        e_start, e_end, label = entity
-        if label not in wanted_labels or term_set(text[e_start:e_end]) <= asked:
+        e_start, e_end, _ = entity
+        if term_set(text[e_start:e_end]) <= asked:
             continue
+        best = 0.0
         for m in hits:
-            if e_start <= m.start() < e_end:
-                continue  # a word of the entity itself
             lo, hi = (m.end(), e_start) if m.end() <= e_start else (e_end, m.start())
             between = text[lo:hi]
             if any(p in between for p in ";:!?") or ". " in between:
                 continue  # another clause
-            fit = 1.0 / (1.0 + len(_TOKEN.findall(between)))
-            if fit > best[1]:
-                best = (entity, fit)
-    return best
+            best = max(best, 1.0 / (1.0 + len(_TOKEN.findall(between))))
+        out.append((entity, best))
+    return out

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .agreement import Votes, answer_span, count_votes, sentence_agreement
 from .answer import (
     NOT_ANSWERED,
     Candidate,
@@ -30,11 +31,10 @@ from .config import Settings
 from .dates import parse_date
 from .disagreement import differing_claims
 from .embedding import Embedder
-from .entities import wanted
+from .entities import in_span, wanted
 from .errors import AskbriefError
 from .focus import keep_on_subject
 from .ranking import (
-    FULL_COVER,
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
@@ -55,9 +55,10 @@ from .ranking import (
     window_prior,
 )
 from .records import Answer, Article, Quote
+from .signals import article_cover, covers_known, idf_of, list_agreement, name_cover, spread
 from .stores import ReadStore, open_store
 from .text import depends_on_context, term_set, terms
-from .timeframe import Window, explicit, resolve
+from .timeframe import Window, explicit, resolve, years_unmatched
 
 MAX_QUESTION_CHARS = 2000
 QUOTE_PASSAGES = 15  # sentences of this many best passages are candidates
@@ -92,6 +93,11 @@ class Scored:
     # When no sentence read is on the question's subject: the question's words the closest
     # one's article lacks (focus.py), which the refusal names.
     missing: tuple[str, ...] = ()
+    # One sentence with its neighbours holds nearly every question word the articles use
+    # (`_covers_known`): close, whatever the best passage's cosine.
+    close_by_words: bool = False
+    # The answers of the asked kind the best sentences name, counted across articles.
+    votes: Votes = field(default_factory=Votes)
 
     @classmethod
     def empty(cls, reason: str, window: Window | None) -> Scored:
@@ -216,7 +222,15 @@ class Index:
         chosen = join_touching(chosen, text_of)
         answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
-        return replace(answer, window=window_note(scored.window), differ=differ)
+        marked = None
+        if answer.quotes:
+            first = answer.quotes[0]
+            kinds = wanted(question)
+            if kinds:
+                text = text_of(first.article_id)
+                ents = in_span(store.entities(first.article_id), first.start, first.end)
+                marked = answer_span(scored.votes, kinds, asked, text, ents, first.start, first.end)
+        return replace(answer, window=window_note(scored.window), differ=differ, answer_span=marked)
 
     def brief(
         self, question: str, window: Window | None, max_quotes: int, store: ReadStore
@@ -306,7 +320,7 @@ class Index:
             return Scored.empty("outside-window" if strict else "", window)
         qset = list(dict.fromkeys(qterms))
         dfs, n_docs = store.term_counts(qset)
-        idf = {t: _idf(dfs[t], n_docs) for t in qset}
+        idf = {t: idf_of(dfs[t], n_docs) for t in qset}
         sids = [c.sid for c in cands]
         dense = store.sentence_vectors(sids) @ qvec
         drank = {int(s): r for r, s in enumerate(dsids)}
@@ -316,7 +330,7 @@ class Index:
         kinds = wanted(question)
         asked = set(terms(question))
         full_q = " ".join([question, *history[-1:]])
-        article_cover = _article_cover(store, idf, pool.articles())
+        covered = article_cover(store, idf, pool.articles())
         now = now or _collection_now(store)
         fresh = {a: pool.recency(a, now, weights.undated) for a in pool.articles()}
         rows = []
@@ -333,7 +347,7 @@ class Index:
                     lex_own=own_cov,
                     lex_near=coverage(idf, own | near) - own_cov,
                     article=pool.article_score.get(c.article_id, 0.0),
-                    article_cover=article_cover[c.article_id],
+                    article_cover=covered[c.article_id],
                     lead=1.0 / (1.0 + c.idx),
                     novel=novelty(full_q, c.text),
                     type_match=float(bool(kinds) and pool.holds_answer(c, kinds, asked)),
@@ -352,9 +366,16 @@ class Index:
             )
             for c, s in zip(cands, order, strict=True)
         ]
-        positions, rfeats = self._read(
-            qvec, cands, feats, order, lambda c: pool.slot_fit(c, kinds, asked), weights
-        )
+        by_order = [cands[i] for i in np.argsort(-order, kind="stable")]
+        votes = count_votes(kinds, asked, by_order, pool.entities_in, pool.text)
+
+        def slot(c: Cand) -> tuple[float, tuple[float, float]]:
+            agreed = sentence_agreement(
+                votes, kinds, asked, pool.text(c.article_id), pool.entities_in(c)
+            )
+            return pool.slot_fit(c, kinds, asked), agreed
+
+        positions, rfeats = self._read(qvec, cands, feats, order, slot, weights)
         probs = reader_probabilities(rfeats, weights)
         if probs is None:  # no reader fitted: the first stage's order, as probabilities
             probs = 1.0 / (1.0 + np.exp(-order[list(positions)]))
@@ -374,6 +395,10 @@ class Index:
         # evidence alone, and then separately how new its article is.
         evidence = scores - col(weights.sentence[:-1], "recency") * col(feats, "recency")
         best = int(np.argmax(evidence))
+        ranked_evidence = np.sort(evidence)[::-1]
+        ranked_probs = np.sort(probs)[::-1]
+        read_cands = [cands[i] for i in positions]
+        named = names(question)
         top_passage = float(pscores[0]) if len(pscores) else 0.0
         qfeats = np.array(
             QUESTION_FEATURES.row(
@@ -381,12 +406,21 @@ class Index:
                 top_passage=top_passage,
                 best_cover=float((col(feats, "lex_own") + col(feats, "lex_near")).max()),
                 unknown=sum(w for t, w in idf.items() if dfs[t] == 0) / total_idf,
-                name_cover=_name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
-                agreement=_agreement(pool, dsids, ksids),
+                name_cover=name_cover(question, [cands[i] for i in np.argsort(-scores)[:5]]),
+                agreement=list_agreement(pool, dsids, ksids),
                 fresh_match=top_passage * fresh[cands[best].article_id],
                 spread=spread(cands, scores),
                 reader_top=float(probs.max()),
                 alone_top=float(READER_FEATURES.col(rfeats, "alone").max()),
+                reader_margin=float(ranked_probs[0] - (ranked_probs[1:2].sum())),
+                top_drop=float(ranked_evidence[0] - ranked_evidence[: SPREAD_TOP // 2][-1]),
+                names_known=sum(dfs.get(t, 0) > 0 for t in named) / len(named) if named else 1.0,
+                agreed_lead=votes.lead,
+                time_gap=years_unmatched(
+                    question,
+                    [c.text + " " + c.context for c in read_cands],
+                    [pool.day(c.article_id) for c in read_cands],
+                ),
             )
         )
         model, _ = weights.answer_model(dated=now is not None)
@@ -394,7 +428,8 @@ class Index:
         # A sentence holding every question word the articles use at all is close, however
         # the rest is worded: "the crossing took 22 minutes" for "How many minutes did the
         # crossing take?" ("take" occurs nowhere, so it cannot be matched)
-        close = bool(is_close(qfeats, weights.min_passage)) or _covers_known(idf, dfs, cands)
+        by_words = covers_known(idf, dfs, cands)
+        close = bool(is_close(qfeats, weights.min_passage)) or by_words
         reason = (
             "off-subject"
             if strayed
@@ -417,6 +452,8 @@ class Index:
             window,
             on_subject,
             missing,
+            by_words,
+            votes,
         )
 
     def _read(
@@ -425,7 +462,7 @@ class Index:
         cands: list[Cand],
         feats: np.ndarray,
         order: np.ndarray,
-        slot: Callable[[Cand], float],
+        slot: Callable[[Cand], tuple[float, tuple[float, float]]],
         weights: Weights,
     ) -> tuple[tuple[int, ...], np.ndarray]:
         """The reader's signals for the first stage's best READER_DEPTH candidates."""
@@ -435,8 +472,10 @@ class Index:
         else:  # the fitted reader does not weigh it: no embedding
             alone = np.zeros(len(top), dtype=np.float32)
         opening = [cands[i].idx == 0 for i in top]
-        fits = [slot(cands[i]) for i in top]
-        return tuple(top), reader_features(order, top, alone, opening, fits, feats)
+        fits, agreed = zip(*(slot(cands[i]) for i in top), strict=True) if top else ((), ())
+        return tuple(top), reader_features(
+            order, top, alone, opening, list(fits), feats, list(agreed)
+        )
 
     def alone_vectors(self, texts: list[str]) -> np.ndarray:
         """Each sentence embedded on its own; kept between questions, since the best
@@ -492,57 +531,9 @@ def follow_up(
     return tuple(sorted(both, key=lambda c: -c.score)) if both else tuple(alone)
 
 
-def _covers_known(idf: dict[str, float], dfs: dict[str, int], cands: Sequence[Cand]) -> bool:
-    """Does one sentence (with its neighbours) hold FULL_COVER of the question's words that
-    the articles use at all? A word no article has cannot be matched, so it does not count
-    against the sentence."""
-    known = {t: w for t, w in idf.items() if dfs[t] > 0}
-    if not known:
-        return False
-    return max(coverage(known, term_set(c.text) | term_set(c.context)) for c in cands) >= FULL_COVER
-
-
 def _collection_now(store: ReadStore) -> date | None:
     """The newest article's date, recorded at build time; None for an undated collection."""
     return parse_date(str(store.manifest.get("newest_article") or ""))
-
-
-def _name_cover(question: str, best: list[Cand]) -> float:
-    """Off-topic questions name people and things the best sentences never mention."""
-    wanted = names(question)
-    if not wanted:
-        return 1.0
-    found = set(terms(" ".join(c.text + " " + c.context for c in best)))
-    return len(wanted & found) / len(wanted)
-
-
-def _article_cover(store: ReadStore, idf: dict[str, float], articles: set[str]) -> dict[str, float]:
-    """Idf-weighted share of the question's terms that occur anywhere in each article."""
-    total = sum(idf.values()) or 1.0
-    holding = store.articles_holding(list(idf), articles)
-    return {a: sum(w for t, w in idf.items() if a in holding.get(t, ())) / total for a in articles}
-
-
-def _idf(df: int, n_docs: int) -> float:
-    """BM25 idf over all sentences; a word the articles never use gets the highest idf, as
-    if it occurred in half a sentence."""
-    n = max(1, n_docs)
-    return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
-
-
-def spread(cands: Sequence[Any], scores: np.ndarray) -> float:
-    """Distinct articles among the SPREAD_TOP best-scored candidates, as a share of them."""
-    top = np.argsort(-scores)[:SPREAD_TOP]
-    return len({cands[i].article_id for i in top}) / max(1, len(top))
-
-
-def _agreement(pool: Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:
-    rows = pool.store.sentence_rows([int(s) for s in list(dsids[:10]) + list(ksids[:10])])
-    dense_articles = {rows[int(s)].article_id for s in dsids[:10] if int(s) in rows}
-    key_articles = {rows[int(s)].article_id for s in ksids[:10] if int(s) in rows}
-    if not dense_articles or not key_articles:
-        return 0.0
-    return len(dense_articles & key_articles) / len(dense_articles | key_articles)
 
 
 def clean_question(question: str) -> str:

@@ -88,6 +88,12 @@ QUESTION_FEATURES = FeatureSet(
     "spread",
     "reader_top",  # the reader's best probability that a sentence holds the answer
     "alone_top",  # best cosine of the question and a sentence read on its own
+    # (signals added later go last: fit_ranker's cached questions keep their order)
+    "reader_margin",  # the reader's best probability minus the runner-up's
+    "top_drop",  # best evidence score minus the fifth best: one sentence stands out
+    "names_known",  # share of the question's names the articles use at all
+    "agreed_lead",  # how far the most agreed answer leads the runner-up (agreement.py)
+    "time_gap",  # share of the years the question names that no sentence read matches
 )
 SPREAD_TOP = 10
 # The idf-weighted share of the question's words in one sentence and its neighbours that counts
@@ -113,6 +119,8 @@ READER_FEATURES = FeatureSet(
     "opening",  # the article's first sentence: a headline, or a lead with its dateline
     "slot",  # an entity of the asked kind next to the question's own words (entities.slot_fit)
     *FIRST_STAGE_SIGNALS,
+    "agreed",  # share of the votes of the best-agreed answer the sentence names (agreement.py)
+    "agreed_top",  # 1 when that is the answer most articles agree on
 )
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
@@ -241,12 +249,15 @@ def reader_features(
     opening: list[bool],
     slot: list[float],
     features: np.ndarray,
+    agreed: Sequence[tuple[float, float]] | None = None,
 ) -> np.ndarray:
     """READER_FEATURES of the candidates at `positions` (best first): `alone` holds their
     cosines to the question when embedded on their own, `opening` whether each is its
-    article's first sentence, `slot` how closely each fills the question's slot;
+    article's first sentence, `slot` how closely each fills the question's slot, `agreed`
+    (agreement.sentence_agreement) how many articles agree with the answer each names;
     `order` and `features` cover all candidates."""
     first = {f: SENTENCE_FEATURES.col(features, f) for f in FIRST_STAGE_SIGNALS}
+    agreed = agreed if agreed is not None else [(0.0, 0.0)] * len(positions)
     rows = [
         READER_FEATURES.row(
             order=order[i],
@@ -257,8 +268,12 @@ def reader_features(
             opening=float(opens),
             slot=fit,
             **{f: float(col[i]) for f, col in first.items()},
+            agreed=share,
+            agreed_top=top,
         )
-        for rank, (i, a, opens, fit) in enumerate(zip(positions, alone, opening, slot, strict=True))
+        for rank, (i, a, opens, fit, (share, top)) in enumerate(
+            zip(positions, alone, opening, slot, agreed, strict=True)
+        )
     ]
     return READER_FEATURES.matrix(rows)
 

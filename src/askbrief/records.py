@@ -153,6 +153,10 @@ class Answer:
     differ: tuple[Claim, ...] = ()
     # Refused as "off-subject": the question's words the closest passage's article lacks.
     missing: tuple[str, ...] = ()
+    # The words of quote [1] that answer, [start, end) in its article, inside the quote's
+    # span: the thing of the asked kind most articles agree on (agreement.py); None when
+    # the question asks for no kind of thing or no candidate is clear.
+    answer_span: tuple[int, int] | None = None
 
     @property
     def why(self) -> str:
@@ -173,9 +177,19 @@ class Answer:
             "quotes": [asdict(q) for q in self.quotes],
             "closest": asdict(self.closest) if self.closest else None,
             "window": self.window,
+            "answer_span": self._answer_span(),
             "sources_differ": [asdict(c) for c in self.differ],
             "sources": [asdict(s) | {"quotes": list(s.quotes)} for s in self.sources],
         }
+
+    def _answer_span(self) -> dict[str, object] | None:
+        if self.answer_span is None or not self.quotes:
+            return None
+        first = self.quotes[0]
+        start, end = self.answer_span
+        text = first.text[start - first.start : end - first.start]
+        return {"quote": first.n, "article_id": first.article_id, "start": start, "end": end,
+                "text": text}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ newest reports: a window of the RECENT_DAYS up to now.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -205,3 +206,17 @@ def window_sentence(window: dict[str, str | None] | None) -> str:
     label = window.get("label")
     asked = "" if label == DATES_GIVEN else f' ("{label}")'
     return f"Searched {window.get('said')}{asked}; undated articles included."
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def years_unmatched(question: str, texts: Sequence[str], days: Sequence[date | None]) -> float:
+    """Share of the years the question names ("the 2022 midterms") that none of `texts`
+    mentions and none of `days` falls in: a question about another time. 0 when it names
+    none."""
+    asked = set(_YEAR.findall(question))
+    if not asked:
+        return 0.0
+    found = {y for t in texts for y in _YEAR.findall(t)} | {str(d.year) for d in days if d}
+    return len(asked - found) / len(asked)

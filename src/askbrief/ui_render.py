@@ -64,7 +64,8 @@ def render_answer(turn: int, answer: Mapping[str, Any]) -> str:
     if not answer["answered"]:
         return render_refusal(turn, answer)
     quotes = "".join(
-        f'<blockquote class="ab-quote"><span class="ab-quote-text">{_one_line(q["text"])}'
+        f'<blockquote class="ab-quote"><span class="ab-quote-text">'
+        f"{_quote_text(q, answer.get('answer_span'))}"
         f"</span> {cite_link(turn, q['n'])}{_date(q.get('date'))}</blockquote>"
         for q in answer["quotes"]
     )
@@ -129,6 +130,18 @@ def quote_count(answer: Mapping[str, Any]) -> str:
     quotes = answer.get("n_quotes", len(answer["quotes"]))
     articles = answer.get("n_articles", len(answer["sources"]))
     return f"{counted(quotes, 'quote')} from {counted(articles, 'article')}"
+
+
+def _quote_text(quote: Mapping[str, Any], span: Mapping[str, Any] | None) -> str:
+    """The quote as one HTML line, its answer words (answer_span) highlighted in quote [1]."""
+    if not span or span.get("quote") != quote["n"]:
+        return _one_line(quote["text"])
+    text = quote["text"]
+    a, b = span["start"] - quote["start"], span["end"] - quote["start"]
+    before, words, after = text[:a], text[a:b], text[b:]
+    joint = "<br>" if before.strip() and before.rstrip(" \t").endswith("\n") else ""
+    mark = f'<mark class="ab-answer-words">{esc(words)}</mark>'
+    return f"{_one_line(before)}{joint}{mark}{_one_line(after)}"
 
 
 def _one_line(text: str) -> str:
@@ -318,6 +331,8 @@ CSS = """
 .ab-status b { color: var(--body-text-color); }
 .ab-status-empty { color: var(--error-text-color); }
 .ab-q { white-space: pre-wrap; }
+mark.ab-answer-words { background: var(--color-accent-soft); color: inherit; font-weight: 600;
+  padding: 0 .1em; border-radius: 3px; }
 .ab-quote { margin: 0 0 .55em !important; padding: .35em .8em !important;
   border-left: 3px solid var(--color-accent) !important;
   background: var(--background-fill-secondary); border-radius: 0 6px 6px 0;
