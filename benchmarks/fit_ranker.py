@@ -45,11 +45,18 @@ from sklearn.model_selection import StratifiedKFold
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_data import NEGATIVES_PER_SET, Alone, Dataset, synthetic_items  # noqa: E402
 
-from askbrief.agreement import Votes, answer_span, count_votes, sentence_agreement  # noqa: E402
+from askbrief.agreement import (  # noqa: E402
+    Votes,
+    answer_span,
+    count_votes,
+    mark_candidates,
+    sentence_agreement,
+)
 from askbrief.answer import Candidate, join_touching, select, widen  # noqa: E402
 from askbrief.dates import article_date  # noqa: E402
 from askbrief.entities import in_span, slot_fit, wanted  # noqa: E402
 from askbrief.ranking import (  # noqa: E402
+    MARK_FEATURES,
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
@@ -106,6 +113,7 @@ class Reading:
         self.ents: dict[str, list] = {}
         self.days: dict[str, date | None] = {}
         self.counts: dict[str, int] = {}
+        self.n: int | None = None
 
     def text(self, article_id: str) -> str:
         if article_id not in self.texts:
@@ -125,10 +133,15 @@ class Reading:
 
     def known(self, stems: set[str]) -> dict[str, int]:
         """Sentences holding each stem (store.term_counts), cached across questions."""
+        return self.term_counts(list(stems))[0]
+
+    def term_counts(self, stems: list[str]) -> tuple[dict[str, int], int]:
+        """store.term_counts, cached across questions."""
         todo = [t for t in stems if t not in self.counts]
-        if todo:
-            self.counts.update(self.store.term_counts(todo)[0])
-        return {t: self.counts[t] for t in stems}
+        if todo or self.n is None:
+            found, self.n = self.store.term_counts(todo)
+            self.counts.update(found)
+        return {t: self.counts[t] for t in stems}, self.n
 
 
 def read(it: dict, order_w: np.ndarray, order_b: float, env: Env, alone: bool = False) -> dict:
@@ -278,15 +291,22 @@ class Quoter:
         asked = term_set(it["question"])
         return join_touching(widen(chosen, arts, self.budget, asked), self.text_of)
 
-    def mark(self, it: dict, g: dict, first: Candidate) -> str | None:
-        """The text answer_span marks in quote [1], or None."""
-        kinds = wanted(it["question"])
-        if not kinds:
-            return None
+    def mark_candidates(self, it: dict, g: dict, first: Candidate) -> tuple[list, np.ndarray]:
+        """What quote [1] could mark as the answer (agreement.mark_candidates) and their
+        signals, as Index.quote computes them."""
         text = self.text_of(first.article_id)
         ents = self.reading.entities(first)
-        asked = term_set(it["question"])
-        span = answer_span(g["votes"], kinds, asked, text, ents, first.start, first.end)
+        asked = set(terms(it["question"]))
+        return mark_candidates(
+            g["votes"], wanted(it["question"]), asked, text, ents, first.start, first.end,
+            self.reading.term_counts,
+        )  # fmt: skip
+
+    def mark(self, it: dict, g: dict, first: Candidate, model: tuple) -> str | None:
+        """The text quote [1] marks as the answer under the mark `model`, or None."""
+        found, feats = self.mark_candidates(it, g, first)
+        text = self.text_of(first.article_id)
+        span = answer_span(found, feats, *model, text)
         return text[span[0] : span[1]] if span else None
 
 
@@ -443,19 +463,63 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
     fresh = [
         SENTENCE_FEATURES.col(it["X"], "recency")[int(np.argmax(it["X"] @ coef))] for it in labelled
     ]
+    mark = fit_marks(items, groups, probs, envs, best[1])
     return {
         "coef": coef, "bias": bias, "order": order, "order_b": order_b, "rw": rw, "rb": rb,
         "ratio": round(best[1], 2), "dated": dated, "undated": undated,
         "undated_recency": float(np.mean(fresh)), "mask": mask, "alone": alone,
-        "min_passage": min_passage,
+        "min_passage": min_passage, "mark": mark,
     }  # fmt: skip
 
 
-def figures(items, groups, probs, envs, ratio, answered=None, marks: bool = False) -> dict:
+def bare(answer: str) -> str:
+    """A gold answer as marked words would hold it: normalised, without enclosing quotes."""
+    return normalize(answer).strip("\"'")
+
+
+def fit_marks(items, groups, probs, envs, ratio) -> tuple[np.ndarray, float]:
+    """The mark model: over the things quote [1] could mark when it holds the gold answer,
+    a logistic regression for "holds the answer" (MARK_FEATURES), and the threshold that
+    marks the most answers less twice the wrong marks (a wrong mark misleads; none does not)."""
+    cases = []  # (features, labels) per question
+    for it, g, p in zip(items, groups, probs, strict=True):
+        if not it["answerable"] or not len(g["pos"]):
+            continue
+        env = envs[it["ds"]]
+        quotes = env.quoter(it, g, p, ratio)
+        if not quotes or normalize(it["gold"]) not in normalize(quotes[0].text):
+            continue
+        found, feats = env.quoter.mark_candidates(it, g, quotes[0])
+        text = env.quoter.text_of(quotes[0].article_id)
+        labels = np.array([bare(it["gold"]) in normalize(text[a:b]) for a, b, _ in found])
+        cases.append((feats, labels))
+    X = np.vstack([f for f, _ in cases if len(f)])
+    y = np.concatenate([lab for f, lab in cases if len(f)])
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    m = LogisticRegression(C=1.0, max_iter=2000).fit((X - mu) / sd, y)
+    w = np.append(m.coef_[0] / sd, m.intercept_[0] - (m.coef_[0] * mu / sd).sum())
+
+    def net(th: float) -> int:
+        score = 0
+        for feats, labels in cases:
+            if not len(feats):
+                continue
+            pr = 1.0 / (1.0 + np.exp(-(feats @ w[:-1] + w[-1])))
+            i = int(np.argmax(pr))
+            if pr[i] >= th:
+                score += 1 if labels[i] else -2
+        return score
+
+    th = max(np.linspace(0.05, 0.95, 19), key=net)
+    return w, float(th)
+
+
+def figures(items, groups, probs, envs, ratio, answered=None, marks: tuple | None = None) -> dict:
     """Over answerable questions: answer first, recall, quote precision, median quotes,
-    articles and characters; `answered` (one bool per item) applies abstention; `marks`:
-    also how often quote [1]'s marked words hold the answer when quote [1] does."""
-    first = hits = good = shown = n = marked = 0
+    articles and characters; `answered` (one bool per item) applies abstention; `marks` (a
+    mark model): also how often quote [1]'s marked words hold the answer when quote [1]
+    does, and how many marks miss it."""
+    first = hits = good = shown = n = marked = wrong = 0
     nq, na, chars = [], [], []
     for k, (it, g, p) in enumerate(zip(items, groups, probs, strict=True)):
         if not it["answerable"]:
@@ -469,8 +533,9 @@ def figures(items, groups, probs, envs, ratio, answered=None, marks: bool = Fals
         held = [gold in normalize(c.text) for c in quotes]
         first += bool(held and held[0])
         if marks and held and held[0]:
-            words = env.quoter.mark(it, g, quotes[0])
-            marked += bool(words) and gold in normalize(words)
+            words = env.quoter.mark(it, g, quotes[0], marks)
+            marked += bool(words) and bare(it["gold"]) in normalize(words or "")
+            wrong += bool(words) and bare(it["gold"]) not in normalize(words or "")
         hits += any(held)
         good += sum(held)
         shown += len(held)
@@ -481,7 +546,7 @@ def figures(items, groups, probs, envs, ratio, answered=None, marks: bool = Fals
         "n": n, "first": first, "recall": hits, "precision": good / max(1, shown),
         "quotes": float(np.median(nq)) if nq else 0.0,
         "articles": float(np.median(na)) if na else 0.0,
-        "chars": float(np.median(chars)) if chars else 0.0, "marked": marked,
+        "chars": float(np.median(chars)) if chars else 0.0, "marked": marked, "wrong": wrong,
     }  # fmt: skip
 
 
@@ -509,8 +574,8 @@ def apply(
         for it, g, p in zip(items, groups, probs, strict=True)
     ])  # fmt: skip
     answered = (answer_probs(Q, qc, qb) >= th) & ~gates(items, groups, Q, model["min_passage"])
-    out = figures(items, groups, probs, envs, model["ratio"], answered, marks=True)
-    out["all"] = figures(items, groups, probs, envs, model["ratio"], marks=True)
+    out = figures(items, groups, probs, envs, model["ratio"], answered, model["mark"])
+    out["all"] = figures(items, groups, probs, envs, model["ratio"], marks=model["mark"])
     types = np.array([it["type"] for it in items])
     for kind in ("answer-in-corpus", "unanswerable", "off-period"):
         out[f"refused {kind}"] = int((~answered[types == kind]).sum())
@@ -527,7 +592,8 @@ def show(label: str, f: dict) -> None:
         f"chars {f['chars']:.0f}; refused: off-period {f['refused off-period']:.1f}/"
         f"{f['n off-period']}, answerable {f['refused answer-in-corpus']:.1f}/"
         f"{f['n answer-in-corpus']}, unanswerable {f['refused unanswerable']:.1f}/"
-        f"{f['n unanswerable']}; answer marked in quote [1] {a['marked']:.0f}/{a['first']:.0f}",
+        f"{f['n unanswerable']}; quote [1]'s marked words hold the answer {a['marked']:.0f}/"
+        f"{a['first']:.0f} (another thing marked {a['wrong']:.0f})",
         flush=True,
     )
 
@@ -633,6 +699,8 @@ def write(m: dict, args) -> None:
         "threshold": round(m["dated"][2], 4),
         "question_undated": named(QUESTION_FEATURES, m["undated"][0], m["undated"][1]),
         "threshold_undated": round(m["undated"][2], 4),
+        "mark": named(MARK_FEATURES, m["mark"][0][:-1], float(m["mark"][0][-1])),
+        "mark_threshold": round(m["mark"][1], 4),
         "undated": round(m["undated_recency"], 4),
         "fitted_on": f"RealTime QA questions and articles of {sets} (none of dev), their "
         "cross-period questions as off-period examples, and synthetic questions from train's "

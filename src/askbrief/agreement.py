@@ -20,14 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from .entities import Entity, slot_fits
+from .ranking import MARK_FEATURES
 from .text import terms
 
 # The first stage's best sentences that vote (probed on unseen news: depth 40 or 30 alike).
 AGREE_DEPTH = 30
-# A mark in quote [1] needs its answer to lead the next thing of the asked kind there by
-# this much (share of the votes plus slot fit, each between 0 and 1).
-MARK_LEAD = 0.1
 AMOUNTS = frozenset({"MONEY", "QUANTITY"})
 
 
@@ -47,10 +47,15 @@ class Votes:
     """Each candidate answer's share of the rank-weighted votes of distinct articles."""
 
     shares: dict[str, float] = field(default_factory=dict)
+    # A short form counted as the longer answer it is part of ("mcbride": "sarah mcbride")
+    alias: dict[str, str] = field(default_factory=dict)
 
     @property
     def top(self) -> str | None:
-        return max(self.shares, key=lambda k: self.shares[k]) if self.shares else None
+        """The answer most articles agree on; None when none leads."""
+        if not self.shares or self.lead <= 0:
+            return None
+        return max(self.shares, key=lambda k: self.shares[k])
 
     @property
     def lead(self) -> float:
@@ -59,7 +64,7 @@ class Votes:
         return ranked[0] - ranked[1]
 
     def share(self, key: str) -> float:
-        return self.shares.get(key, 0.0)
+        return self.shares.get(self.alias.get(key, key), 0.0)
 
 
 def answer_key(value: str) -> str:
@@ -118,8 +123,23 @@ def count_votes(
     for votes in by_article.values():
         for key, w in votes.items():
             totals[key] = totals.get(key, 0.0) + w
+    alias = _short_forms(totals)
+    for short, full in alias.items():
+        totals[full] += totals.pop(short)
     whole = sum(totals.values())
-    return Votes({k: w / whole for k, w in totals.items()}) if whole else Votes()
+    return Votes({k: w / whole for k, w in totals.items()}, alias) if whole else Votes()
+
+
+def _short_forms(keys: dict[str, float]) -> dict[str, str]:
+    """Each key that is part of exactly one longer key ("mcbride" of "sarah mcbride"), to
+    that key: a surname and the full name are one answer."""
+    words = {k: set(k.split()) for k in keys}
+    alias = {}
+    for k, ws in words.items():
+        longer = [K for K, Ws in words.items() if k != K and ws < Ws]
+        if len(longer) == 1:
+            alias[k] = longer[0]
+    return alias
 
 
 def sentence_agreement(
@@ -134,7 +154,12 @@ def sentence_agreement(
     return best, float(votes.top in keys)
 
 
-def answer_span(
+ANY_KIND = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+
+
+def mark_candidates(
     votes: Votes,
     kinds: frozenset[str],
     asked: set[str],
@@ -142,25 +167,64 @@ def answer_span(
     entities: Sequence[Entity],
     start: int,
     end: int,
-) -> tuple[int, int] | None:
-    """The words of text[start:end] (quote [1]) that answer: of the things of the asked
-    kind there, the one with the most votes plus how closely it fills the question's slot
-    (entities.slot_fits: "the crossing took 22 minutes, eight minutes faster"). None when
-    none is of the asked kind, or the best two are alike: a mark must be clear."""
+    counts: Callable[[list[str]], tuple[dict[str, int], int]],
+) -> tuple[list[Entity], np.ndarray]:
+    """The things in text[start:end] that may answer, with their MARK_FEATURES: of the
+    asked kind, or any named thing when the question asks for none ("what is the name of
+    the spacecraft?"). `counts`: the store's term_counts."""
+    allowed = answer_kinds(kinds) if kinds else ANY_KIND
     inside = [e for e in entities if start <= e[0] and e[1] <= end]
-    fits = slot_fits(answer_kinds(kinds), asked, text, start, end, inside)
-    best: dict[str, tuple[float, Entity]] = {}
+    fits = slot_fits(allowed, asked, text, start, end, inside)
+    stems = sorted({t for e, _ in fits for t in answer_key(text[e[0] : e[1]]).split()})
+    df, n = counts(stems) if stems else ({}, 1)
+    out, rows = [], []
     for entity, fit in fits:
-        key = answer_key(text[entity[0] : entity[1]])
+        words = text[entity[0] : entity[1]]
+        key = votes.alias.get(answer_key(words), answer_key(words))
         if not key:
             continue
-        score = votes.share(key) + fit
-        if key not in best or score > best[key][0]:
-            best[key] = (score, entity)
-    if not best:
+        rare = max(-math.log((df.get(t, 0) + 1) / (n + 1)) for t in key.split())
+        out.append(entity)
+        rows.append(
+            MARK_FEATURES.row(
+                share=votes.share(key),
+                top=float(key == votes.top),
+                fit=fit,
+                exact_kind=float(entity[2] in kinds),
+                asked_kind=float(bool(kinds)),
+                position=(entity[0] - start) / max(1, end - start),
+                rarity=rare,
+                words=float(min(5, len(words.split()))),
+                capitals=float(words.isupper()),
+            )
+        )
+    return out, MARK_FEATURES.matrix(rows)
+
+
+def answer_span(
+    entities: Sequence[Entity],
+    features: np.ndarray,
+    weights: np.ndarray,
+    threshold: float,
+    text: str,
+) -> tuple[int, int] | None:
+    """The words quote [1] marks: of `entities` (mark_candidates), the one the mark model
+    (MARK_FEATURES weights, bias last) gives the highest probability of being the answer,
+    when that is at least `threshold`; the longest mention of it wins a tie. None: no
+    candidate is clear."""
+    if not entities:
         return None
-    ranked = sorted(best.values(), key=lambda x: -x[0])
-    if len(ranked) > 1 and ranked[0][0] - ranked[1][0] < MARK_LEAD:
+    p = 1.0 / (1.0 + np.exp(-(features @ weights[:-1] + weights[-1])))
+    best = max(range(len(entities)), key=lambda i: (p[i], entities[i][1] - entities[i][0]))
+    if p[best] < threshold:
         return None
-    entity = ranked[0][1]
-    return entity[0], entity[1]
+    if any(p[i] >= p[best] - 1e-9 and not _same(entities[i], entities[best], text)
+           for i in range(len(entities))):  # fmt: skip
+        return None  # two things alike: no clear answer
+    return entities[best][0], entities[best][1]
+
+
+def _same(a: Entity, b: Entity, text: str) -> bool:
+    """Two mentions of one thing: the same words, or one inside the other."""
+    x, y = answer_key(text[a[0] : a[1]]), answer_key(text[b[0] : b[1]])
+    return set(x.split()) <= set(y.split()) or set(y.split()) <= set(x.split())

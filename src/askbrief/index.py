@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .agreement import Votes, answer_span, count_votes, sentence_agreement
+from .agreement import Votes, answer_span, count_votes, mark_candidates, sentence_agreement
 from .answer import (
     NOT_ANSWERED,
     Candidate,
@@ -222,15 +222,25 @@ class Index:
         chosen = join_touching(chosen, text_of)
         answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
         differ = differing_claims(question, answer.quotes, articles, store.entities)  # type: ignore[arg-type]
-        marked = None
-        if answer.quotes:
-            first = answer.quotes[0]
-            kinds = wanted(question)
-            if kinds:
-                text = text_of(first.article_id)
-                ents = in_span(store.entities(first.article_id), first.start, first.end)
-                marked = answer_span(scored.votes, kinds, asked, text, ents, first.start, first.end)
+        marked = self._mark(question, answer, scored.votes, text_of(answer.quotes[0].article_id)
+                            if answer.quotes else "", store)  # fmt: skip
         return replace(answer, window=window_note(scored.window), differ=differ, answer_span=marked)
+
+    def _mark(
+        self, question: str, answer: Answer, votes: Votes, text: str, store: ReadStore
+    ) -> tuple[int, int] | None:
+        """The words of quote [1] that answer (agreement.answer_span), if the fitted mark
+        model finds a clear one."""
+        weights = load_weights()
+        if not answer.quotes or weights.mark is None:
+            return None
+        first = answer.quotes[0]
+        ents = in_span(store.entities(first.article_id), first.start, first.end)
+        found, feats = mark_candidates(
+            votes, wanted(question), set(terms(question)), text, ents, first.start, first.end,
+            store.term_counts,
+        )  # fmt: skip
+        return answer_span(found, feats, weights.mark, weights.mark_threshold, text)
 
     def brief(
         self, question: str, window: Window | None, max_quotes: int, store: ReadStore

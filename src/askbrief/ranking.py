@@ -122,6 +122,20 @@ READER_FEATURES = FeatureSet(
     "agreed",  # share of the votes of the best-agreed answer the sentence names (agreement.py)
     "agreed_top",  # 1 when that is the answer most articles agree on
 )
+# Signals of one thing in quote [1] that may be the answer, for the fitted mark model
+# (ranker.json "mark"; agreement.answer_span): the words marked are the thing it gives the highest probability of
+# being the answer, when that is at least its fitted threshold.
+MARK_FEATURES = FeatureSet(
+    "share",  # its share of the votes (count_votes)
+    "top",  # 1 when it is the answer most articles agree on
+    "fit",  # how closely it fills the question's slot (entities.slot_fits)
+    "exact_kind",  # of the asked kind itself (not a number standing for an amount)
+    "asked_kind",  # the question asks for a kind of thing at all
+    "position",  # where in the quote it starts, 0 to 1
+    "rarity",  # -log of the share of the collection's sentences holding its rarest word
+    "words",  # its length in words, at most 5
+    "capitals",  # written in capitals (a dateline: "WASHINGTON —")
+)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)*")
 _RRF_K = 60
@@ -184,6 +198,8 @@ def load_weights() -> Weights:
         row(data["reader"], READER_FEATURES) if "reader" in data else None,
         float(data.get("keep_ratio", 0.0)),
         float(data.get("min_passage", 0.0)),
+        row(data["mark"], MARK_FEATURES) if "mark" in data else None,
+        float(data.get("mark_threshold", 0.5)),
     )
 
 
