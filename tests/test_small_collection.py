@@ -236,3 +236,12 @@ def test_a_date_window_with_nothing_that_answers_is_refused(towns_dir: Path) -> 
         ).stdout
     )
     assert "1.2 million containers" in inside["quotes"][0]["text"]
+
+
+def test_a_question_about_another_year_is_refused_saying_so(towns: Index) -> None:
+    """The articles are of 2026: a year none of them covers is another time; a year one of
+    them mentions ("damaged by floods in 2024") is not."""
+    got = towns.ask("Who was the harbour master of Kestrel Bay in 1998?")
+    assert not got.answered and got.reason == "another-time", (got.reason, got.quotes)
+    assert "another time" in got.why
+    assert towns.ask("What was damaged by floods in 2024?").answered

@@ -440,9 +440,18 @@ class Index:
         # crossing take?" ("take" occurs nowhere, so it cannot be matched)
         by_words = covers_known(idf, dfs, cands)
         close = bool(is_close(qfeats, weights.min_passage)) or by_words
+        # The question names a year that no sentence read mentions, and every article read is
+        # dated outside the dates its words name ("in 1998"): it is about another time.
+        elsewhen = (
+            QUESTION_FEATURES.col(qfeats, "time_gap") >= 1.0
+            and len(rfeats) > 0
+            and bool((READER_FEATURES.col(rfeats, "in_window") == 0.0).all())
+        )
         reason = (
             "off-subject"
             if strayed
+            else "another-time"
+            if elsewhen or QUESTION_FEATURES.col(qfeats, "time_gap") >= 1.0
             else refusal_reason(
                 top_passage if close else 0.0,
                 fresh[cands[best].article_id] if now is not None else None,
@@ -454,7 +463,7 @@ class Index:
             ranked,
             feats,
             qfeats,
-            answer_probability(qfeats, model) if close and not strayed else 0.0,
+            answer_probability(qfeats, model) if close and not (strayed or elsewhen) else 0.0,
             positions,
             rfeats,
             read,

@@ -123,8 +123,8 @@ READER_FEATURES = FeatureSet(
     "agreed_top",  # 1 when that is the answer most articles agree on
 )
 # Signals of one thing in quote [1] that may be the answer, for the fitted mark model
-# (ranker.json "mark"; agreement.answer_span): the words marked are the thing it gives the highest probability of
-# being the answer, when that is at least its fitted threshold.
+# (ranker.json "mark"; agreement.answer_span): the words marked are the thing it gives the
+# highest probability of being the answer, when that is at least its fitted threshold.
 MARK_FEATURES = FeatureSet(
     "share",  # its share of the votes (count_votes)
     "top",  # 1 when it is the answer most articles agree on
@@ -163,6 +163,10 @@ class Weights:
     # answer model says: the lowest 1% of answerable training questions' (fitted), unless
     # the question's own words are there (`is_close`).
     min_passage: float = 0.0
+    # The mark model (one weight per MARK_FEATURES plus bias; None: no words marked) and the
+    # probability a thing in quote [1] needs to be marked as its answer.
+    mark: np.ndarray | None = None
+    mark_threshold: float = 0.5
 
     @property
     def reads_alone(self) -> bool:

@@ -121,6 +121,8 @@ REASONS = {
     "outside-window": "Nothing in the articles from those dates answers it.",
     "off-subject": "The closest passage is about something else: its article does not mention {}.",
     "undated": "No article has a date, so none can be called the latest.",
+    "another-time": "It is about another time: the closest articles do not cover the year it "
+    "names.",
 }
 
 
