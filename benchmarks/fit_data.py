@@ -114,7 +114,8 @@ class Dataset:
                 chosen.append(q)
             if len(chosen) >= n:
                 break
-        return collect(self, chosen, self.home / f"{ITEMS}-negatives-{n}.npz")
+        sources = "+".join(sorted(o.name for o in others if o.name != self.name))
+        return collect(self, chosen, self.home / f"{ITEMS}-negatives-{n}-{sources}.npz")
 
 
 def collect(ds: Dataset, questions: list[dict], cache: Path) -> list[dict]:

@@ -8,7 +8,7 @@ import html
 import re
 import subprocess
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import pytest
@@ -82,6 +82,29 @@ def test_answers_escape_quotes_and_titles() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;b&gt;Title" in out
     assert "&lt;i&gt;2024" in out
     assert '<div class="ab-count">1 quote from 1 article</div>' in out
+
+
+def test_the_answer_words_are_highlighted_in_quote_one_only() -> None:
+    """answer_span marks the words of quote [1] that answer; the CLI prints them bold."""
+    text = "Sergey Lavrov said a ceasefire would only let Ukraine <rearm>.\nHe added more."
+    first = quote(1, text, at=text)
+    start = text.index("Ukraine")
+    answer = Answer(
+        "Which country?", True, (first, quote(2, "He added more.", at=text)),
+        (source(1, "a.txt", (1, 2)),), confidence=0.9, answer_span=(start, start + 7),
+    )  # fmt: skip
+    out = render_answer(0, answer.to_dict())
+    assert out.count('<mark class="ab-answer-words">') == 1
+    assert 'let <mark class="ab-answer-words">Ukraine</mark> &lt;rearm&gt;.<br>He added' in out
+    assert answer.to_dict()["answer_span"] == {
+        "quote": 1, "article_id": "a.txt", "start": start, "end": start + 7, "text": "Ukraine"
+    }  # fmt: skip
+    from askbrief.cli import render
+
+    assert "let \x1b[1mUkraine\x1b[0m <rearm>" in render(answer)
+    plain = replace(answer, answer_span=None)
+    assert "ab-answer-words" not in render_answer(0, plain.to_dict())
+    assert plain.to_dict()["answer_span"] is None and "\x1b[" not in render(plain)
 
 
 def test_question_and_error_turns_are_escaped() -> None:
