@@ -43,7 +43,7 @@ from askbrief.timeframe import resolve
 CACHE = Path(os.environ.get("ASKBRIEF_EVAL_CACHE") or ".cache/eval")
 ITEMS = "items-v2"  # the cache's name: a new one when what is kept per question changes
 OFF_PERIOD_GAP = timedelta(days=182)  # "at least six months from its own weeks"
-NEGATIVES_PER_SET = 150  # cross-period questions asked of each collection
+NEGATIVES_PER_SET = 40  # cross-period questions asked of each collection, per other dataset
 
 
 def questions_of(dataset: Path) -> list[dict]:
@@ -98,24 +98,24 @@ class Dataset:
         return collect(self, self.questions, self.home / f"{ITEMS}.npz")
 
     def negatives(self, others: Sequence[Dataset], n: int = NEGATIVES_PER_SET) -> list[dict]:
-        """Up to `n` answerable questions of the other datasets, from weeks at least six
-        months away, whose answer this collection does not hold: off-period examples."""
-        pool = [
-            (q | {"id": f"{o.name}:{q['id']}", "type": "off-period", "answer": None}, q["answer"])
-            for o in others
-            if o.name != self.name
-            for q in o.questions
-            if q.get("answer") and q.get("type") != "off-period" and self.far_from(day_of(q))
-        ]
-        random.Random(f"negatives {self.name}").shuffle(pool)
-        chosen = []
-        for q, gold in pool:
-            if not self.holds(gold):
-                chosen.append(q)
-            if len(chosen) >= n:
-                break
-        sources = "+".join(sorted(o.name for o in others if o.name != self.name))
-        return collect(self, chosen, self.home / f"{ITEMS}-negatives-{n}-{sources}.npz")
+        """Up to `n` answerable questions of each other dataset, from weeks at least six
+        months away, whose answer this collection does not hold: off-period examples.
+        Cached per source dataset, so adding one asks only its questions."""
+        out = []
+        for o in others:
+            if o.name == self.name:
+                continue
+            pool = [
+                (q | {"id": f"{o.name}:{q['id']}", "type": "off-period", "answer": None}, gold)
+                for q in o.questions
+                if (gold := q.get("answer"))
+                and q.get("type") != "off-period"
+                and self.far_from(day_of(q))
+            ]
+            random.Random(f"negatives {self.name} {o.name}").shuffle(pool)
+            chosen = [q for q, gold in pool if not self.holds(gold)][:n]
+            out += collect(self, chosen, self.home / f"{ITEMS}-negatives-{n}-from-{o.name}.npz")
+        return out
 
 
 def collect(ds: Dataset, questions: list[dict], cache: Path) -> list[dict]:

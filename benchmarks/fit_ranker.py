@@ -71,7 +71,7 @@ from askbrief.ranking import (  # noqa: E402
 from askbrief.records import Article  # noqa: E402
 from askbrief.signals import spread  # noqa: E402
 from askbrief.text import normalize, term_set, terms  # noqa: E402
-from askbrief.timeframe import years_unmatched  # noqa: E402
+from askbrief.timeframe import resolve, tells_of, years_unmatched  # noqa: E402
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
 SYNTHETIC_WEIGHT = 0.15  # each synthetic set's sentences weigh this times the real ones'
@@ -339,24 +339,25 @@ def question_signals(
     q["names_known"] = sum(v > 0 for v in known.values()) / len(named) if named else 1.0
     q["agreed_lead"] = g["votes"].lead
     read_c = [it["cands"][i] for i in g["pos"]]
+    q["on_subject"] = float(on_subject(it, g))
     q["time_gap"] = years_unmatched(
         it["question"], [c.text for c in read_c], [env.reading.day(c.article_id) for c in read_c]
     )
     return np.array(QUESTION_FEATURES.row(**q))
 
 
+def on_subject(it: dict, g: dict) -> bool:
+    """Is a sentence read from an article on the question's subject (focus.py)? Without a
+    sentence read, nothing strays."""
+    return not g["pos"] or any(it["cands"][i].article_id in it["on_subject"] for i in g["pos"])
+
+
 def gates(items: list[dict], groups: list[dict], Q: np.ndarray, min_passage: float) -> np.ndarray:
     """Refused whatever the answer model says, as Index.score does: nothing close (a best
-    passage below min_passage and no sentence holding the question's words), or no sentence
-    read from an article on the question's subject."""
+    passage below min_passage and no sentence holding the question's words), or no article
+    read on the question's subject."""
     close = is_close(Q, min_passage) | np.array([it["close_by_words"] for it in items])
-    strayed = np.array(
-        [
-            bool(g["pos"])
-            and not any(it["cands"][i].article_id in it["on_subject"] for i in g["pos"])
-            for it, g in zip(items, groups, strict=True)
-        ]
-    )
+    strayed = np.array([not on_subject(it, g) for it, g in zip(items, groups, strict=True)])
     return ~close | strayed
 
 
@@ -367,6 +368,7 @@ def fit_answer_model(
     budget: float,
     fit_on: np.ndarray,
     forced: np.ndarray,
+    gated_budget: bool = True,
 ) -> tuple[np.ndarray, float, float]:
     """Logistic regression answerable-vs-not over the question signals in `used`, fitted on
     the questions in `fit_on` that pass the gates (`forced`: refused anyway), and the
@@ -384,6 +386,8 @@ def fit_answer_model(
         m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[a], t[a])
         p[b] = m.predict_proba(Z[b])[:, 1]
     scope = t & (fit_on | forced)  # the answerable questions
+    if not gated_budget:  # the budget is the model's own: of the questions the gates pass
+        scope, forced = scope & ~forced, np.zeros_like(forced)
     ok = [x for x in np.linspace(0.01, 0.99, 99) if ((p < x) | forced)[scope].mean() <= budget]
     th = max(ok) if ok else 0.01
     m = LogisticRegression(C=ANSWER_C, max_iter=2000).fit(Z[fit_on], t[fit_on])
@@ -457,9 +461,10 @@ def fit(items: list[dict], synth: Sequence[list[dict]], envs: dict[str, Env], ar
     # nothing close: below the best-passage cosine of all but 1% of answerable questions
     min_passage = float(np.percentile(QUESTION_FEATURES.col(Q, "top_passage")[t], 1))
     forced = gates(items, groups, Q, min_passage)
-    dated = fit_answer_model(Q, t, used, args.max_false_refusal, fit_on, forced)
+    budget = args.max_false_refusal, fit_on, forced, not args.model_budget
+    dated = fit_answer_model(Q, t, used, *budget)
     undated_used = [u for u in used if QUESTION_FEATURES[u] != "fresh_match"]
-    undated = fit_answer_model(Q, t, undated_used, args.max_false_refusal, fit_on, forced)
+    undated = fit_answer_model(Q, t, undated_used, *budget)
     fresh = [
         SENTENCE_FEATURES.col(it["X"], "recency")[int(np.argmax(it["X"] @ coef))] for it in labelled
     ]
@@ -565,8 +570,8 @@ def apply(
     for g in groups:
         g["R"] = g["R"] * model["mask"]
     probs = [
-        window_prior(reader_scores(g, model["rw"], model["rb"]), r, prior)
-        for g, r in zip(groups, raw, strict=True)
+        window_prior(reader_scores(g, model["rw"], model["rb"]), r, prior, told(it, g))
+        for it, g, r in zip(items, groups, raw, strict=True)
     ]
     qc, qb, th = model["dated" if dated else "undated"]
     Q = np.array([
@@ -581,6 +586,13 @@ def apply(
         out[f"refused {kind}"] = int((~answered[types == kind]).sum())
         out[f"n {kind}"] = int((types == kind).sum())
     return out
+
+
+def told(it: dict, g: dict) -> list[bool]:
+    """Which sentences read name a year of the question's window (timeframe.tells_of)."""
+    now = date.fromisoformat(it["asked_on"]) if it.get("asked_on") else None
+    window = resolve(it["question"], now) if now else None
+    return [tells_of(window, it["cands"][i].text) for i in g["pos"]]
 
 
 def show(label: str, f: dict) -> None:
@@ -628,7 +640,16 @@ def main() -> None:
                     help="cross-period questions asked of each training collection")  # fmt: skip
     ap.add_argument("--max-false-refusal", type=float, default=0.10)
     ap.add_argument(
-        "--clean", action="store_true", help="answer model: answerable vs off-period only"
+        "--model-budget",
+        action="store_true",
+        help="the refusal budget is the answer model's own, over the questions the subject "
+        "and closeness checks pass (default: theirs included)",
+    )
+    ap.add_argument(
+        "--all-nulls",
+        dest="clean",
+        action="store_false",
+        help="fit the answer model on every unanswered question, not only the off-period ones",
     )
     # The shipped choices (docs/quality.md says why): the reader's evidence left out of the
     # answer model, and the own-sentence cosine out of the reader.
@@ -706,7 +727,7 @@ def write(m: dict, args) -> None:
         "cross-period questions as off-period examples, and synthetic questions from train's "
         f"articles; benchmarks/fit_ranker.py --synthetic {args.synthetic} --negatives "
         f"{args.negatives} --max-false-refusal {args.max_false_refusal}"
-        + (" --clean" if args.clean else ""),
+        + ("" if args.clean else " --all-nulls"),
     }
     RANKER.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {RANKER}")

@@ -58,7 +58,7 @@ from .records import Answer, Article, Quote
 from .signals import article_cover, covers_known, idf_of, list_agreement, name_cover, spread
 from .stores import ReadStore, open_store
 from .text import depends_on_context, term_set, terms
-from .timeframe import Window, explicit, resolve, years_unmatched
+from .timeframe import Window, explicit, resolve, tells_of, years_unmatched
 
 MAX_QUESTION_CHARS = 2000
 QUOTE_PASSAGES = 15  # sentences of this many best passages are candidates
@@ -389,7 +389,10 @@ class Index:
         probs = reader_probabilities(rfeats, weights)
         if probs is None:  # no reader fitted: the first stage's order, as probabilities
             probs = 1.0 / (1.0 + np.exp(-order[list(positions)]))
-        probs = window_prior(probs, rfeats)  # time words: the asked-for dates first
+        # time words: the asked-for dates first
+        probs = window_prior(
+            probs, rfeats, told=[tells_of(window, cands[i].text) for i in positions]
+        )
         read = tuple(
             sorted(
                 (replace(ranked[i], score=float(p)) for i, p in zip(positions, probs, strict=True)),
@@ -399,7 +402,8 @@ class Index:
         # Only articles that mention what the question names may answer it (focus.py).
         time_words = [window.label] if window is not None and not window.strict else []
         on_subject, missing = keep_on_subject(question, read, store, dfs, time_words, pool.text)
-        strayed = bool(read) and not on_subject  # every sentence read is about another subject
+        # every sentence read is about another subject: refused, whatever the model says
+        strayed = bool(read) and not on_subject
         total_idf = sum(idf.values()) or 1.0
         # How well the articles answer, apart from how new they are: the best sentence on
         # evidence alone, and then separately how new its article is.
@@ -409,6 +413,7 @@ class Index:
         ranked_probs = np.sort(probs)[::-1]
         read_cands = [cands[i] for i in positions]
         named = names(question)
+        known_names = sum(dfs.get(t, 0) > 0 for t in named) / len(named) if named else 1.0
         top_passage = float(pscores[0]) if len(pscores) else 0.0
         qfeats = np.array(
             QUESTION_FEATURES.row(
@@ -424,13 +429,14 @@ class Index:
                 alone_top=float(READER_FEATURES.col(rfeats, "alone").max()),
                 reader_margin=float(ranked_probs[0] - (ranked_probs[1:2].sum())),
                 top_drop=float(ranked_evidence[0] - ranked_evidence[: SPREAD_TOP // 2][-1]),
-                names_known=sum(dfs.get(t, 0) > 0 for t in named) / len(named) if named else 1.0,
+                names_known=known_names,
                 agreed_lead=votes.lead,
                 time_gap=years_unmatched(
                     question,
                     [c.text + " " + c.context for c in read_cands],
                     [pool.day(c.article_id) for c in read_cands],
                 ),
+                on_subject=float(not strayed),
             )
         )
         model, _ = weights.answer_model(dated=now is not None)
@@ -440,12 +446,14 @@ class Index:
         # crossing take?" ("take" occurs nowhere, so it cannot be matched)
         by_words = covers_known(idf, dfs, cands)
         close = bool(is_close(qfeats, weights.min_passage)) or by_words
-        # The question names a year that no sentence read mentions, and every article read is
-        # dated outside the dates its words name ("in 1998"): it is about another time.
+        # The question names a year that no sentence read mentions, and every dated article
+        # read is dated outside the dates its words name ("in 1998"): it is about another time
+        # (undated articles say nothing of their time, and are left out of that)
+        fits = READER_FEATURES.col(rfeats, "in_window") if len(rfeats) else np.ones(1)
         elsewhen = (
             QUESTION_FEATURES.col(qfeats, "time_gap") >= 1.0
-            and len(rfeats) > 0
-            and bool((READER_FEATURES.col(rfeats, "in_window") == 0.0).all())
+            and bool((fits == 0.0).any())
+            and not bool((fits == 1.0).any())
         )
         reason = (
             "off-subject"

@@ -94,6 +94,7 @@ QUESTION_FEATURES = FeatureSet(
     "names_known",  # share of the question's names the articles use at all
     "agreed_lead",  # how far the most agreed answer leads the runner-up (agreement.py)
     "time_gap",  # share of the years the question names that no sentence read matches
+    "on_subject",  # 1 when an article read mentions what the question names (focus.py)
 )
 SPREAD_TOP = 10
 # The idf-weighted share of the question's words in one sentence and its neighbours that counts
@@ -320,10 +321,19 @@ def is_close(question: np.ndarray, min_passage: float) -> np.ndarray:
 WINDOW_PRIOR = 0.3
 
 
-def window_prior(probs: np.ndarray, reader: np.ndarray, factor: float = WINDOW_PRIOR) -> np.ndarray:
+def window_prior(
+    probs: np.ndarray,
+    reader: np.ndarray,
+    factor: float = WINDOW_PRIOR,
+    told: Sequence[bool] | None = None,
+) -> np.ndarray:
     """The reader's probabilities with the window's prior applied (`reader`: the sentences'
-    READER_FEATURES): outside the window (in_window 0) times `factor`; the rest unchanged."""
+    READER_FEATURES): outside the window (in_window 0) times `factor`; the rest unchanged.
+    `told`: sentences that name a year of the window themselves (timeframe.tells_of), whose
+    article's date does not matter: a 2026 report of "floods in 2024" answers "in 2024"."""
     if not len(probs):
         return probs
     outside = READER_FEATURES.col(reader, "in_window") == 0.0
+    if told is not None:
+        outside &= ~np.asarray(told, dtype=bool)
     return np.where(outside, probs * factor, probs)

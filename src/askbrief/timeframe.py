@@ -220,3 +220,14 @@ def years_unmatched(question: str, texts: Sequence[str], days: Sequence[date | N
         return 0.0
     found = {y for t in texts for y in _YEAR.findall(t)} | {str(d.year) for d in days if d}
     return len(asked - found) / len(asked)
+
+
+def tells_of(window: Window | None, text: str) -> bool:
+    """Does `text` name a year of `window`, when the window spans years ("in 2024", "last
+    year")? Then it reports on those dates whatever its article's own date."""
+    if window is None or window.start is None or window.end is None:
+        return False
+    if (window.end - window.start).days < 300:  # a week or a month: dates, not years
+        return False
+    years = range(window.start.year, window.end.year + 1)
+    return any(int(y) in years for y in _YEAR.findall(text))
