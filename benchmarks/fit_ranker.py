@@ -652,10 +652,16 @@ def main() -> None:
         help="fit the answer model on every unanswered question, not only the off-period ones",
     )
     # The shipped choices (docs/quality.md says why): the reader's evidence left out of the
-    # answer model, and the own-sentence cosine out of the reader.
+    # answer model, and the own-sentence cosine out of the reader; so are the signals of one
+    # sentence standing out (reader_margin, top_drop), which count several sentences that
+    # answer alike against the answer.
     ap.add_argument(
         "--question-features",
-        default=",".join(f for f in QUESTION_FEATURES if f not in ("reader_top", "alone_top")),
+        default=",".join(
+            f
+            for f in QUESTION_FEATURES
+            if f not in ("reader_top", "alone_top", "reader_margin", "top_drop")
+        ),
     )
     ap.add_argument(
         "--reader-features",
