@@ -142,7 +142,7 @@ def test_no_mark_without_an_asked_kind(towns: Index) -> None:
             marks=pytest.mark.xfail(
                 strict=True,
                 reason="known miss: the answer model fitted on RealTime QA answers it from the "
-                "ferry article (0.56 against 0.51); docs/quality.md",
+                "ferry article; docs/quality.md",
             ),
         )
         if q == "How much does a ferry ticket cost?"

@@ -36,6 +36,7 @@ from askbrief.ui_uploads import (
 ANSWER_KEYS = {
     "window",
     "sources_differ",
+    "answer_span",
     "question",
     "answered",
     "message",

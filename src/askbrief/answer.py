@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -216,3 +217,19 @@ def day_of(article: Article) -> str | None:
     """The article's date as quotes and sources show it (YYYY-MM-DD), None if undated."""
     found = article_date(article)
     return found.isoformat() if found else None
+
+
+def follow_up(
+    with_context: Sequence[Candidate], alone: Sequence[Candidate]
+) -> tuple[Candidate, ...]:
+    """A follow-up's sentences: those its own words found too (`alone`), each scored by the
+    geometric mean of both probabilities, so the earlier question's subject ("he" is
+    Lavrov) decides between them but its own sentences (the ceasefire) do not come in.
+    With none in common, the follow-up's own reading stands."""
+    own = {(c.article_id, c.start): c.score for c in alone}
+    both = [
+        replace(c, score=math.sqrt(c.score * own[c.article_id, c.start]))
+        for c in with_context
+        if (c.article_id, c.start) in own
+    ]
+    return tuple(sorted(both, key=lambda c: -c.score)) if both else tuple(alone)

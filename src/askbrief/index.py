@@ -20,6 +20,7 @@ from .answer import (
     Candidate,
     assemble,
     day_of,
+    follow_up,
     join_touching,
     nearest_read,
     select,
@@ -160,10 +161,11 @@ class Index:
     ) -> Answer:
         """Answer from verbatim quotes; `history` holds earlier questions of a conversation.
 
-        Whether to answer is decided on the question alone: an earlier question can help
-        choose quotes for one that leans on it ("what did he say about France?"), but never
-        turns a refusal into an answer, and a question that stands on its own is answered
-        exactly as if it were asked first.
+        An earlier question helps only a question that leans on it ("what did he say about
+        France?"): it helps choose the quotes, and may decide to answer once the question
+        passes its own checks (something close, on its subject); a question those checks
+        refuse stays refused, and one that stands on its own is answered exactly as if it
+        were asked first.
 
         Time: `since`/`until` keep the answer to articles dated between them; else the
         question's own time words ("this week", "since Monday", "latest") name a window,
@@ -179,22 +181,32 @@ class Index:
         if is_briefing(question):
             return self.brief(question, window, max_quotes, store)
         scored = self.score(question, top_k=top_k, store=store, window=window, now=now)
-        if scored.probability < self.threshold(store):
+        earlier = [h for h in history if h.strip()]
+        with_context = None
+        if earlier and depends_on_context(question):
+            with_context = self.score(
+                question, history=earlier, top_k=top_k, store=store, window=window, now=now
+            )
+        threshold = self.threshold(store)
+        # A question that leans on an earlier one ("What did he call a ceasefire?") reads
+        # weakly on its own; once it passes its own checks (something close, on its subject:
+        # a probability above 0), the earlier question may make it clear enough. A question
+        # those checks refuse stays refused after any earlier one.
+        confidence = scored.probability
+        if confidence < threshold and with_context is not None and confidence > 0.0:
+            confidence = with_context.probability
+        if confidence < threshold:
             if window is not None and window.strict:
                 # the dates given held nothing that answers: say that, not why the
                 # articles inside them fall short
                 scored = replace(scored, reason="outside-window", missing=())
             return self.refuse(question, scored, store)
-        earlier = [h for h in history if h.strip()]
-        if earlier and depends_on_context(question):
-            with_context = self.score(
-                question, history=earlier, top_k=top_k, store=store, window=window, now=now
-            )
-            # a follow-up keeps its own confidence, and its own subject: the earlier question
-            # helps choose among the sentences that answer this one, and adds none
+        if with_context is not None:
+            # a follow-up keeps its own subject: the earlier question helps choose among the
+            # sentences that answer this one, and adds none
             scored = replace(
                 with_context,
-                probability=scored.probability,
+                probability=confidence,
                 answers=follow_up(with_context.answers, scored.answers),
             )
         return self.quote(question, scored, max_quotes, store)
@@ -540,22 +552,6 @@ def refusal_reason(
     if asks_kind and not kind_found:
         return "wrong-kind"
     return "weak-match"
-
-
-def follow_up(
-    with_context: Sequence[Candidate], alone: Sequence[Candidate]
-) -> tuple[Candidate, ...]:
-    """A follow-up's sentences: those its own words found too (`alone`), each scored by the
-    geometric mean of both probabilities, so the earlier question's subject ("he" is
-    Lavrov) decides between them but its own sentences (the ceasefire) do not come in.
-    With none in common, the follow-up's own reading stands."""
-    own = {(c.article_id, c.start): c.score for c in alone}
-    both = [
-        replace(c, score=float(np.sqrt(c.score * own[c.article_id, c.start])))
-        for c in with_context
-        if (c.article_id, c.start) in own
-    ]
-    return tuple(sorted(both, key=lambda c: -c.score)) if both else tuple(alone)
 
 
 def _collection_now(store: ReadStore) -> date | None:
