@@ -87,8 +87,8 @@ def test_an_empty_or_blank_question_gets_a_clear_note(page: Page) -> None:
         # nothing was asked: no question bubble, and the note is not a turn of the chat
         expect(page.locator("#ab-chat .ab-q")).to_have_count(asked)
     # the next real question replaces the note with its answer
-    answer = ask(page, DEATHS)
-    expect(answer.locator(".ab-quote").first).to_be_visible()
+    answer = ask(page, DEATHS)  # the note is turn 0 too: wait for the answer itself
+    expect(answer.locator(".ab-quote").first).to_be_visible(timeout=60_000)
     expect(page.locator("#ab-chat .ab-error")).to_have_count(0)
 
 
