@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	# the ONNX export of the bundled model, made once here rather than on the first question
-	$(BIN)/python -c "from askbrief.embedding import Embedder; Embedder().model"
+	$(BIN)/python -c "from askbrief.ingest.embedding import Embedder; Embedder().model"
 	touch $@
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).

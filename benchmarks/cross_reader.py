@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 EVAL = Path(".cache/eval")
 SHARED = Path("../shared/eval")
 OUT = Path(".cache/cross")
-DEPTH = 12  # askbrief.ranking.READER_DEPTH
+DEPTH = 12  # askbrief.ask.ranking.READER_DEPTH
 
 
 # ---------------------------------------------------------------- data
@@ -63,7 +63,7 @@ def cached_negatives(name: str, sources: set[str]) -> list[dict]:
     """Cross-period negatives of `name` as Dataset.negatives cached them, under whichever of
     its file names (items-v2-negatives-*.npz), read as they are (never asked again here),
     one per question id, and only from `sources` (the training sets: never dev)."""
-    from askbrief.ranking import SENTENCE_FEATURES
+    from askbrief.ask.ranking import SENTENCE_FEATURES
 
     seen: dict[str, dict] = {}
     for path in sorted((EVAL / name).glob("items-v2-negatives-*.npz")):

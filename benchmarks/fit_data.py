@@ -29,15 +29,15 @@ from pathlib import Path
 import numpy as np
 
 from askbrief import Settings, build_index
+from askbrief.ask.focus import keep_on_subject
+from askbrief.ask.index import Index
+from askbrief.ask.ranking import SENTENCE_FEATURES
+from askbrief.ask.timeframe import resolve
 from askbrief.console import ProgressBars
 from askbrief.dates import parse_date
-from askbrief.eval_data import link_articles
-from askbrief.focus import keep_on_subject
-from askbrief.index import Index
-from askbrief.ranking import SENTENCE_FEATURES
-from askbrief.stores import ReadStore
+from askbrief.eval.data import link_articles
+from askbrief.store.base import ReadStore
 from askbrief.text import normalize, terms
-from askbrief.timeframe import resolve
 
 # ASKBRIEF_EVAL_CACHE: another folder for another configuration (say, ASKBRIEF_BACKEND=onnx-int8)
 CACHE = Path(os.environ.get("ASKBRIEF_EVAL_CACHE") or ".cache/eval")

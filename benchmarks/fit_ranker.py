@@ -45,17 +45,15 @@ from sklearn.model_selection import StratifiedKFold
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_data import NEGATIVES_PER_SET, Alone, Dataset, synthetic_items  # noqa: E402
 
-from askbrief.agreement import (  # noqa: E402
+from askbrief.ask.agreement import (  # noqa: E402
     Votes,
     answer_span,
     count_votes,
     mark_candidates,
     sentence_agreement,
 )
-from askbrief.answer import Candidate, join_touching, select, widen  # noqa: E402
-from askbrief.dates import article_date  # noqa: E402
-from askbrief.entities import in_span, slot_fit, wanted  # noqa: E402
-from askbrief.ranking import (  # noqa: E402
+from askbrief.ask.answer import Candidate, join_touching, select, widen  # noqa: E402
+from askbrief.ask.ranking import (  # noqa: E402
     MARK_FEATURES,
     QUESTION_FEATURES,
     READER_FEATURES,
@@ -68,10 +66,12 @@ from askbrief.ranking import (  # noqa: E402
     reader_features,
     window_prior,
 )
+from askbrief.ask.signals import spread  # noqa: E402
+from askbrief.ask.timeframe import resolve, tells_of, years_unmatched  # noqa: E402
+from askbrief.dates import article_date  # noqa: E402
+from askbrief.ingest.entities import in_span, slot_fit, wanted  # noqa: E402
 from askbrief.records import Article  # noqa: E402
-from askbrief.signals import spread  # noqa: E402
 from askbrief.text import normalize, term_set, terms  # noqa: E402
-from askbrief.timeframe import resolve, tells_of, years_unmatched  # noqa: E402
 
 RANKER = Path(__file__).resolve().parent.parent / "src" / "askbrief" / "ranker.json"
 SYNTHETIC_WEIGHT = 0.15  # each synthetic set's sentences weigh this times the real ones'

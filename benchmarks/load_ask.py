@@ -304,7 +304,7 @@ class ReusingEmbedder:
     Only the build is spared; the app processes embed questions with their own model."""
 
     def __init__(self) -> None:
-        from askbrief.embedding import Embedder
+        from askbrief.ingest.embedding import Embedder
 
         self._inner = Embedder()
         self._passages: dict[bytes, tuple[Any, Any]] = {}
@@ -623,8 +623,8 @@ def report(runs: list[Run]) -> str:
 
 def check_quotes(store: str, answers: dict[str, dict[str, Any]], embedder: Any) -> str:
     """Every distinct quote equals its article's text at its span (read through the store)."""
+    from askbrief.ask.index import Index
     from askbrief.config import Settings
-    from askbrief.index import Index
 
     idx = Index(Settings.load(store=store), embedder)
     quotes = {

@@ -4,7 +4,7 @@
 
 DATASET_DIR defaults to /work/shared/eval/dev (articles.jsonl + questions.jsonl). Systems:
 
-- askbrief: `askbrief.evaluate.evaluate` (Index.ask as shipped; index cached in
+- askbrief: `askbrief.eval.evaluate.evaluate` (Index.ask as shipped; index cached in
   .cache/eval/<dataset>/index, built on first use).
 - BM25 / sentences: bm25s (Lucene BM25, English stop words, PyStemmer English stemming) over
   every sentence of every article (askbrief's splitter); the top 5 sentences are the quotes.
@@ -35,11 +35,9 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from askbrief.chunking import split_sentences  # noqa: E402
 from askbrief.config import MODEL_ID, Settings  # noqa: E402
 from askbrief.console import ProgressBars  # noqa: E402
-from askbrief.embedding import Embedder  # noqa: E402
-from askbrief.eval_data import (  # noqa: E402
+from askbrief.eval.data import (  # noqa: E402
     Question,
     QuestionRecord,
     Scores,
@@ -48,7 +46,9 @@ from askbrief.eval_data import (  # noqa: E402
     load_questions,
     score_records,
 )
-from askbrief.evaluate import evaluate  # noqa: E402
+from askbrief.eval.evaluate import evaluate  # noqa: E402
+from askbrief.ingest.chunking import split_sentences  # noqa: E402
+from askbrief.ingest.embedding import Embedder  # noqa: E402
 
 DEFAULT_DATASET = Path("/work/shared/eval/dev")
 BUDGET = 5

@@ -132,8 +132,8 @@ def free_port() -> int:
 def write_subset(target_passages: int, articles: Path) -> tuple[Path, int]:
     """The first articles of `articles` that make at least `target_passages` passages at the
     default chunk settings (counted with askbrief's own chunker); one jsonl file."""
-    from askbrief.chunking import chunk
     from askbrief.config import Settings
+    from askbrief.ingest.chunking import chunk
 
     settings = Settings()
     lines = articles.read_text(encoding="utf-8").splitlines()
@@ -155,7 +155,7 @@ def passage_texts(index_dir: Path) -> list[str]:
     """title + "\\n\\n" + passage text, exactly what build.py embeds."""
     import sqlite3
 
-    from askbrief.faiss_store import META_DB, read_current
+    from askbrief.store.faiss.read import META_DB, read_current
 
     db = sqlite3.connect(read_current(index_dir) / META_DB)
     rows = db.execute(
@@ -170,7 +170,7 @@ def bench_indexing(sizes: list[int], articles: Path, embedder) -> tuple[list[lis
     from sentence_transformers import SentenceTransformer
 
     import askbrief
-    from askbrief.embedding import model_path
+    from askbrief.ingest.embedding import model_path
 
     rows: list[list[object]] = []
     last_index = None
@@ -199,8 +199,8 @@ def bench_indexing(sizes: list[int], articles: Path, embedder) -> tuple[list[lis
         embedder.embed(texts)
         t_backend = time.perf_counter() - t0
         n = report.passages
-        from askbrief.faiss_store import read_current
-        from askbrief.manifest import read_manifest
+        from askbrief.store.faiss.read import read_current
+        from askbrief.store.manifest import read_manifest
 
         n_sent = read_manifest(read_current(index_dir)).get("sentences")
         rows.append(
@@ -608,9 +608,9 @@ def tile_index(real_index: Path, n_passages: int, out: Path) -> Path:
     import faiss
     from bm25s.tokenization import Tokenized
 
-    from askbrief import faiss_store as store
-    from askbrief import manifest
     from askbrief.config import Settings
+    from askbrief.store import manifest
+    from askbrief.store.faiss import read as store
     from askbrief.text import keyword_tokens
 
     if (out / "CURRENT").is_file():
@@ -715,7 +715,7 @@ def ask_child(index_dir: Path, repeats: int) -> None:
     import askbrief
 
     t = time.perf_counter()
-    from askbrief.embedding import Embedder
+    from askbrief.ingest.embedding import Embedder
 
     idx = askbrief.open_index(index_dir, embedder=Embedder())
     store = idx.store
@@ -754,7 +754,7 @@ def ask_child(index_dir: Path, repeats: int) -> None:
 
 
 def store_kind(index) -> str:  # type: ignore[no-untyped-def]
-    from askbrief.faiss_store import describe_vector_index
+    from askbrief.store.faiss.read import describe_vector_index
 
     return describe_vector_index(index)
 
@@ -850,7 +850,7 @@ def main() -> None:
     print(f"command: {' '.join([Path(PYTHON).name, *sys.argv])}")
     CACHE.mkdir(parents=True, exist_ok=True)
 
-    from askbrief.embedding import Embedder
+    from askbrief.ingest.embedding import Embedder
 
     embedder = Embedder()
     real_index = None
@@ -906,7 +906,7 @@ def main() -> None:
     if real_index is not None:
         import faiss
 
-        from askbrief.faiss_store import DENSE, read_current
+        from askbrief.store.faiss.read import DENSE, read_current
 
         dense = faiss.read_index(str(read_current(real_index) / DENSE))
         seeds = dense.index.reconstruct_n(0, dense.ntotal) if hasattr(dense, "index") else None

@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 
 import askbrief
-from askbrief.focus import focus, holding
-from askbrief.index import _collection_now
-from askbrief.ranking import answer_probability, is_close, load_weights
+from askbrief.ask.focus import focus, holding
+from askbrief.ask.index import _collection_now
+from askbrief.ask.ranking import answer_probability, is_close, load_weights
+from askbrief.ask.timeframe import resolve
 from askbrief.text import normalize
-from askbrief.timeframe import resolve
 
 MAX_OTHER = 150  # questions about other news, per OTHER_DIR
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import random
 
-from askbrief.answer import is_quotable
-from askbrief.entities import find_entities, in_span
-from askbrief.stores import ReadStore
+from askbrief.ask.answer import is_quotable
+from askbrief.ingest.entities import find_entities, in_span
+from askbrief.store.base import ReadStore
 from askbrief.text import normalize
 
 # The wh-phrases a quiz uses for each kind of entity; one is drawn per question.

@@ -18,7 +18,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from askbrief import Settings, build_index
-from askbrief.ui import make_app, serving
+from askbrief.web.blocks import make_app, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "ui-answer.png"

@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from askbrief.embedding import Embedder  # noqa: E402
+from askbrief.ingest.embedding import Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # A copy of the shipped seed article: tests never read seeds/, where users add their own

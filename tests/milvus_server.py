@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from askbrief.ui import free_port
+from askbrief.web.blocks import free_port
 
 MILVUS_LITE = Path(sys.executable).with_name("milvus-lite")
 START_SECONDS = 60.0

@@ -7,16 +7,16 @@ from datetime import date
 
 import numpy as np
 
-from askbrief.agreement import (
+from askbrief.ask.agreement import (
     answer_key,
     answer_span,
     count_votes,
     mark_candidates,
     sentence_agreement,
 )
-from askbrief.ranking import MARK_FEATURES
+from askbrief.ask.ranking import MARK_FEATURES
+from askbrief.ask.timeframe import years_unmatched
 from askbrief.text import terms
-from askbrief.timeframe import years_unmatched
 
 PLACES = frozenset({"GPE"})
 

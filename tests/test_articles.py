@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import SEED_FILE
 
-from askbrief.articles import read_folder, read_path
+from askbrief.ingest.articles import read_folder, read_path
 
 
 def write(folder: Path, name: str, data: bytes | str) -> Path:

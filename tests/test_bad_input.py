@@ -22,12 +22,12 @@ from conftest import SEED_FILE, SEEDS, CountingEmbedder
 from ui_fixtures import seeded_settings, serve
 
 from askbrief import Index, Settings, build_index
-from askbrief.articles import read_folder, read_path
-from askbrief.chunking import chunk
-from askbrief.cli import cli
-from askbrief.embedding import Embedder
+from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError
-from askbrief.faiss_store import FaissStore
+from askbrief.ingest.articles import read_folder, read_path
+from askbrief.ingest.chunking import chunk
+from askbrief.ingest.embedding import Embedder
+from askbrief.store.faiss.read import FaissStore
 from askbrief.text import terms
 
 
@@ -218,19 +218,19 @@ def test_duplicate_becomes_indexed_when_the_canonical_copy_goes(
 def test_file_that_vanishes_mid_run_is_skipped(
     tmp_path: Path, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import askbrief.articles
+    import askbrief.ingest.articles
 
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
     write(folder, "gone.txt", GOOD)
-    listed = askbrief.articles.iter_article_files
+    listed = askbrief.ingest.articles.iter_article_files
 
     def list_then_delete(root: Path, warnings: Any = None) -> Iterator[Path]:
         paths = list(listed(root, warnings))
         (folder / "gone.txt").unlink()  # deleted after listing, before reading
         yield from paths
 
-    monkeypatch.setattr(askbrief.articles, "iter_article_files", list_then_delete)
+    monkeypatch.setattr(askbrief.ingest.articles, "iter_article_files", list_then_delete)
     settings = Settings.load(articles_dir=folder, index_dir=tmp_path / "index")
     report = build_index(settings, embedder)
     assert report.articles == 1
@@ -421,9 +421,9 @@ def test_odd_questions_through_the_library(
 def test_odd_questions_through_the_cli(
     seeded: Settings, embedder: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import askbrief.index
+    import askbrief.ask.index
 
-    monkeypatch.setattr(askbrief.index, "Embedder", lambda: embedder)
+    monkeypatch.setattr(askbrief.ask.index, "Embedder", lambda: embedder)
     env = {"ASKBRIEF_INDEX_DIR": str(seeded.index_dir)}
     text = SEED_FILE.read_text(encoding="utf-8")
     for case, (question, error) in ODD_QUESTIONS.items():
@@ -445,7 +445,7 @@ def test_odd_questions_through_ask_endpoint(seeded: Settings, embedder: Counting
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     text = SEED_FILE.read_text(encoding="utf-8")
     with serve(make_app(settings=seeded, embedder=embedder)) as url:
@@ -470,7 +470,7 @@ def test_upload_over_http_cannot_escape_the_articles_folder(
 
     import httpx
 
-    from askbrief.ui import Backend, make_add_articles, make_app
+    from askbrief.web.blocks import Backend, make_add_articles, make_app
 
     settings = seeded_settings(tmp_path / "site", embedder)
     cache = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
@@ -500,7 +500,7 @@ def test_upload_over_http_cannot_escape_the_articles_folder(
 
 
 def test_upload_never_follows_a_symlink_planted_in_the_folder(tmp_path: Path) -> None:
-    from askbrief.ui_uploads import save_upload
+    from askbrief.web.uploads import save_upload
 
     folder, outside = tmp_path / "articles", tmp_path / "outside"
     folder.mkdir()
@@ -515,8 +515,8 @@ def test_upload_never_follows_a_symlink_planted_in_the_folder(tmp_path: Path) ->
 def test_rejected_uploads_say_why_and_save_nothing(
     tmp_path: Path, embedder: CountingEmbedder
 ) -> None:
-    from askbrief.provenance import UPLOAD_LOG, read_log
-    from askbrief.ui import Backend, make_add_articles
+    from askbrief.ingest.provenance import UPLOAD_LOG, read_log
+    from askbrief.web.blocks import Backend, make_add_articles
 
     settings = seeded_settings(tmp_path, embedder)
     before = sorted(settings.articles_dir.iterdir())

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SEED_FILE, STORES, store_at
 
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.records import REASONS
 
 

@@ -19,7 +19,7 @@ from test_faults import ASKBRIEF, child_env, start_index, wait_for_line
 from ui_fixtures import seeded_settings, serve
 
 from askbrief import Index, Settings, build_index
-from askbrief.faiss_store import FaissStore, generations
+from askbrief.store.faiss.read import FaissStore, generations
 
 LIGHTHOUSE = (
     "Zorblat lighthouse gets a new lamp\n"
@@ -83,7 +83,7 @@ def test_questions_follow_a_cli_rebuild_without_restart(
     generation while `askbrief index` runs, and from the new one as soon as it is published."""
     from gradio_client import Client
 
-    from askbrief.ui import Backend, make_app, make_respond
+    from askbrief.web.blocks import Backend, make_app, make_respond
 
     settings = seeded_settings(tmp_path, embedder)
     idx = Index(settings, embedder)
@@ -153,7 +153,7 @@ def test_threads_keep_answering_while_a_build_publishes(
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Any:
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     settings = seeded_settings(tmp_path_factory.mktemp("load"), embedder)
     with serve(make_app(settings=settings, embedder=embedder)) as url:

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from askbrief import Index, Settings, build_index
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.dates import text_date
 
 # The festival article without its dateline: "the 2027 festival" alone is no date.

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from askbrief import Index, Settings, build_index
-from askbrief.articles import read_folder
+from askbrief.ask.ranking import load_weights
 from askbrief.dates import article_date, newest, parse_date, recency
-from askbrief.ranking import load_weights
+from askbrief.ingest.articles import read_folder
 from askbrief.records import Article
 
 

@@ -17,7 +17,7 @@ from conftest import CountingEmbedder
 from dated_articles import ARTICLES, build_dated
 from ui_fixtures import serve
 
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.config import Settings
 
 DEATHS = "How many people were killed in the Kellin flood?"
@@ -82,7 +82,7 @@ def test_cli_help_says_the_format_of_every_date_flag() -> None:
 def client(dated: Settings, embedder: CountingEmbedder) -> Iterator[Any]:
     from gradio_client import Client
 
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     with serve(make_app(settings=dated, embedder=embedder)) as url:
         yield Client(url, verbose=False)

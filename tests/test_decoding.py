@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from askbrief.articles import decode, read_folder
 from askbrief.errors import ArticleError
+from askbrief.ingest.articles import decode, read_folder
 
 RUSSIAN = (
     "Переговоры в Женеве\n"

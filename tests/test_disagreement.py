@@ -9,7 +9,7 @@ from conftest import CountingEmbedder
 from dated_articles import ARTICLES, build_dated
 
 from askbrief import Index
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from askbrief.articles import read_folder
-from askbrief.chunking import split_sentences
-from askbrief.embedding import Embedder, cache_dir
 from askbrief.errors import AskbriefError
+from askbrief.ingest.articles import read_folder
+from askbrief.ingest.chunking import split_sentences
+from askbrief.ingest.embedding import Embedder, cache_dir
 
 ODD = [
     "Who won?",
@@ -28,7 +28,7 @@ def torch_embedder() -> Embedder:
 def test_onnx_matches_torch_and_sentence_transformers(embedder, torch_embedder) -> None:
     from sentence_transformers import SentenceTransformer
 
-    from askbrief.embedding import model_path
+    from askbrief.ingest.embedding import model_path
 
     assert embedder.backend == "onnx"
     onnx, torch = embedder.embed(ODD), torch_embedder.embed(ODD)

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from askbrief import Index, Settings, build_index
-from askbrief.entities import PLACE, find_entities, holds_answer, in_span, wanted
-from askbrief.ranking import SENTENCE_FEATURES
-from askbrief.stores import open_store
+from askbrief.ask.ranking import SENTENCE_FEATURES
+from askbrief.ingest.entities import PLACE, find_entities, holds_answer, in_span, wanted
+from askbrief.store.base import open_store
 
 TYPE_MATCH = SENTENCE_FEATURES.index("type_match")
 

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import CountingEmbedder
 
-import askbrief.evaluate as ev
-from askbrief.cli import cli
+import askbrief.eval.evaluate as ev
+from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError
-from askbrief.eval_data import QuestionRecord, is_hit, score_records
-from askbrief.evaluate import EvalReport, evaluate
+from askbrief.eval.data import QuestionRecord, is_hit, score_records
+from askbrief.eval.evaluate import EvalReport, evaluate
 
 ARTICLES = [
     {

@@ -25,9 +25,9 @@ from click.testing import CliRunner
 from conftest import SEEDS, CountingEmbedder
 
 from askbrief import Index, Settings, build_index
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.errors import IndexMismatchError
-from askbrief.faiss_store import CURRENT, FaissStore, current_generation, generations
+from askbrief.store.faiss.read import CURRENT, FaissStore, current_generation, generations
 
 ASKBRIEF = Path(sys.executable).with_name("askbrief")
 VOLCANO = (
@@ -163,7 +163,7 @@ def test_askbrief_index_completes_after_repeated_kills(
 
 
 def test_pause_hook_is_inert_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    from askbrief.build_steps import PAUSE_ENV, pause_point
+    from askbrief.ingest.prepare import PAUSE_ENV, pause_point
 
     monkeypatch.delenv(PAUSE_ENV, raising=False)
     t0 = time.monotonic()
@@ -253,11 +253,11 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
 @pytest.fixture
 def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: CountingEmbedder) -> None:
     """CLI commands in-process use the already loaded model instead of loading their own."""
-    import askbrief.build
-    import askbrief.index
+    import askbrief.ask.index
+    import askbrief.store.build
 
-    monkeypatch.setattr(askbrief.build, "Embedder", lambda: embedder)
-    monkeypatch.setattr(askbrief.index, "Embedder", lambda: embedder)
+    monkeypatch.setattr(askbrief.store.build, "Embedder", lambda: embedder)
+    monkeypatch.setattr(askbrief.ask.index, "Embedder", lambda: embedder)
 
 
 def cli_run(args: list[str], settings: Settings):  # type: ignore[no-untyped-def]

@@ -20,13 +20,13 @@ from conftest import CountingEmbedder
 from feed_server import FeedServer
 
 from askbrief import __version__
-from askbrief.articles import read_folder
-from askbrief.build import build_index
 from askbrief.config import Settings
 from askbrief.errors import FeedError
-from askbrief.feed_store import STATE_FILE
-from askbrief.feeds import FEEDS_FILE, add_feed, fetch_feeds, read_feeds
-from askbrief.fetching import FetchError, download
+from askbrief.ingest.articles import read_folder
+from askbrief.news.feed_store import STATE_FILE
+from askbrief.news.feeds import FEEDS_FILE, add_feed, fetch_feeds, read_feeds
+from askbrief.news.fetching import FetchError, download
+from askbrief.store.build import build_index
 
 HARBOR = {  # page path -> fixture, in the feed's order
     "/harbor/local/gull-point-lighthouse.html": "harbor-lighthouse.html",
@@ -383,7 +383,7 @@ def test_download_keeps_its_limits_on_any_client(server: FeedServer) -> None:
 def test_fetched_articles_answer_questions(
     server: FeedServer, folder: Path, tmp_path: Path, embedder: CountingEmbedder
 ) -> None:
-    from askbrief.index import Index
+    from askbrief.ask.index import Index
 
     add_feed(folder, serve_harbor(server))
     add_feed(folder, serve_valley(server))
@@ -415,7 +415,7 @@ def test_fetched_articles_answer_questions(
 
 
 def test_cli_feeds_and_fetch(server: FeedServer, tmp_path: Path) -> None:
-    from askbrief.cli import cli
+    from askbrief.cli.main import cli
 
     articles, index = tmp_path / "articles", tmp_path / "idx"
     unset = ("ASKBRIEF_STORE", "ASKBRIEF_INDEX_DIR", "ASKBRIEF_ARTICLES_DIR")

@@ -141,7 +141,7 @@ def test_dependent_follow_up_quotes_the_seed(collection: Collection) -> None:
 
 @pytest.fixture(scope="module")
 def live_url(collection: Collection, embedder: CountingEmbedder) -> Iterator[str]:
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     app = make_app(settings=collection.settings, embedder=embedder)
     with serve(app) as url:

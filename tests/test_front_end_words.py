@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from conftest import ROOT, CountingEmbedder
 from ui_fixtures import ask_in_chat, seeded_settings, serve
 
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.config import Settings
 
 CLI_WORDS = re.compile(r"--[a-z]|`?askbrief (?:query|index|stats|users)")
@@ -35,7 +35,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder)
 
 @pytest.fixture(scope="module")
 def url(seeded: Settings, embedder: CountingEmbedder) -> Iterator[str]:
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     with serve(make_app(settings=seeded, embedder=embedder)) as served:
         yield served
@@ -78,7 +78,7 @@ def test_the_cli_says_the_question_is_empty_in_one_line(seeded: Settings) -> Non
 @pytest.fixture(scope="module")
 def bare_url(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Iterator[str]:
     """An app with no index yet and no articles folder: what a fresh install serves."""
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     root = tmp_path_factory.mktemp("bare")
     settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")
@@ -127,8 +127,8 @@ def test_an_index_from_another_model_is_fixed_from_the_page(
 ) -> None:
     """The status line names the page's fix (Update index), not the CLI's --full, and
     Update index rebuilds an index the CLI would rebuild with --full."""
-    from askbrief.manifest import MANIFEST
-    from askbrief.ui_backend import Backend, render_status
+    from askbrief.store.manifest import MANIFEST
+    from askbrief.web.backend import Backend, render_status
 
     settings = seeded_settings(tmp_path, embedder)
     current = settings.index_dir / (settings.index_dir / "CURRENT").read_text().strip()

@@ -10,7 +10,7 @@ CHECK = """
 import importlib.util, pathlib
 stub = pathlib.Path(importlib.util.find_spec("gradio").origin).parent / "components" / "textbox.pyi"
 before = stub.stat().st_mtime_ns if stub.exists() else None
-import askbrief.ui
+import askbrief.web.blocks
 import gradio as gr
 import gradio.component_meta as meta
 assert meta.create_or_modify_pyi.__name__ == "_no_stub", meta.create_or_modify_pyi

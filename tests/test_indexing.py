@@ -10,8 +10,8 @@ from conftest import STORES, CountingEmbedder, store_at
 
 from askbrief import Settings, build_index, open_index
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
-from askbrief.faiss_store import CURRENT, FaissStore, current_generation
-from askbrief.manifest import MANIFEST
+from askbrief.store.faiss.read import CURRENT, FaissStore, current_generation
+from askbrief.store.manifest import MANIFEST
 
 
 def settings_for(articles: Path, tmp_path: Path, kind: str = "faiss", **kw: object) -> Settings:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_widen import STORY, TEXT, cand, spans
 
-from askbrief.answer import join_touching, select, widen
+from askbrief.ask.answer import join_touching, select, widen
 from askbrief.records import Article
 
 

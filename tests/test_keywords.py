@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from askbrief import Settings, build_index, faiss_build
-from askbrief.faiss_store import FaissStore
+from askbrief import Settings, build_index
+from askbrief.store.faiss import write as faiss_build
+from askbrief.store.faiss.read import FaissStore
 from askbrief.text import terms
 
 QUERIES = ["solar panels harbor", "volcano evacuated village", "chess tournament champion"]

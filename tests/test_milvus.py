@@ -19,15 +19,15 @@ from click.testing import CliRunner
 from conftest import CountingEmbedder, store_at
 from test_faults import VOLCANO, VOLCANO_Q, start_index, wait_for_line
 
-import askbrief.milvus_build
+import askbrief.store.milvus.write
 from askbrief import Index, Settings, build_index
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError, IndexMismatchError
-from askbrief.faiss_store import FaissStore
 from askbrief.location import parse_store
-from askbrief.milvus_connection import Connection
-from askbrief.milvus_store import MilvusStore
-from askbrief.stores import open_store
+from askbrief.store.base import open_store
+from askbrief.store.faiss.read import FaissStore
+from askbrief.store.milvus.connection import Connection
+from askbrief.store.milvus.read import MilvusStore
 from askbrief.text import terms
 
 QUESTIONS = [
@@ -136,7 +136,7 @@ def test_readers_see_nothing_of_a_build_until_it_publishes(
     change_articles(milvus.articles_dir)
     seen: list[list[tuple[Any, ...]]] = []
     # one article per round: the second peek comes after the first round's rows are written
-    monkeypatch.setattr(askbrief.milvus_build, "ROUND_PASSAGES", 1)
+    monkeypatch.setattr(askbrief.store.milvus.write, "ROUND_PASSAGES", 1)
     report = build_index(milvus, Peeking(embedder, lambda: seen.append(answers(reader, questions))))  # type: ignore[arg-type]
     assert (report.added, report.updated, report.removed) == (1, 1, 1)
     assert len(seen) >= 2 and all(view == before for view in seen)

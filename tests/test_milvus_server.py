@@ -30,8 +30,8 @@ from test_faults import ASKBRIEF, VOLCANO, VOLCANO_Q, wait_for_line
 from test_milvus import QUESTIONS, answers, unpublished_rows
 
 from askbrief import Index, Settings, build_index
-from askbrief.cli import cli
-from askbrief.ui import free_port
+from askbrief.cli.main import cli
+from askbrief.web.blocks import free_port
 
 FAULT_SECONDS = 30.0  # the most a question may take to fail when the server is gone or hung
 ASKED = QUESTIONS[:4]  # answered ones: Lavrov twice, the solar farm, the chess championship

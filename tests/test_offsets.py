@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from askbrief.articles import read_folder
-from askbrief.chunking import chunk, count_tokens
+from askbrief.ingest.articles import read_folder
+from askbrief.ingest.chunking import chunk, count_tokens
 
 # Odd texts: mixed scripts, emoji, combining marks, CR/LF/Unicode line breaks, runs of
 # punctuation and white space, abbreviations and quotes.

@@ -13,10 +13,8 @@ from click.testing import CliRunner
 from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 
 from askbrief import Index, Settings, build_index
-from askbrief.cli import cli
-from askbrief.faiss_store import META_DB, current_generation
-from askbrief.manifest import MANIFEST, file_digests
-from askbrief.provenance import (
+from askbrief.cli.main import cli
+from askbrief.ingest.provenance import (
     UploadRecord,
     describe,
     log_path,
@@ -26,8 +24,10 @@ from askbrief.provenance import (
     sha256_file,
 )
 from askbrief.records import Article
-from askbrief.stores import open_store
-from askbrief.ui_render import render_source
+from askbrief.store.base import open_store
+from askbrief.store.faiss.read import META_DB, current_generation
+from askbrief.store.manifest import MANIFEST, file_digests
+from askbrief.web.render import render_source
 
 AT = "2026-12-01T20:15:07Z"
 SHOWN = "Added by alice on 2026-12-01 20:15 UTC through the web UI"

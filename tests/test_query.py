@@ -10,9 +10,8 @@ import pytest
 from conftest import SEED_FILE, STORES, CountingEmbedder, store_at
 
 from askbrief import Index, Settings, build_index
-from askbrief.answer import select
-from askbrief.errors import AskbriefError
-from askbrief.ranking import (
+from askbrief.ask.answer import select
+from askbrief.ask.ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
     SENTENCE_FEATURES,
@@ -20,6 +19,7 @@ from askbrief.ranking import (
     load_weights,
     reader_probabilities,
 )
+from askbrief.errors import AskbriefError
 from askbrief.records import REASONS
 
 
@@ -205,7 +205,7 @@ def test_candidates_follow_the_order_model_and_refusals_the_evidence_model(
     (what the reader reads), the answer model reads scores of `sentence`."""
     import numpy as np
 
-    from askbrief.ranking import order_scores, sentence_scores
+    from askbrief.ask.ranking import order_scores, sentence_scores
 
     weights = load_weights()
     assert not np.allclose(weights.order, weights.sentence)

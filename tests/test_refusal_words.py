@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from conftest import CountingEmbedder
 from ui_fixtures import seeded_settings
 
-from askbrief.cli import cli
+from askbrief.cli.main import cli
 from askbrief.config import Settings
 from askbrief.records import REASONS
 

@@ -18,9 +18,9 @@ import pytest
 from conftest import ROOT, SEEDS, STORES, CountingEmbedder, store_at
 
 from askbrief import Settings, build_index, open_index
-from askbrief.briefing import is_briefing
-from askbrief.index import Index
-from askbrief.timeframe import resolve
+from askbrief.ask.briefing import is_briefing
+from askbrief.ask.index import Index
+from askbrief.ask.timeframe import resolve
 
 TOWNS = ROOT / "tests" / "data" / "towns"
 

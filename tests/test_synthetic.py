@@ -10,8 +10,8 @@ from conftest import CountingEmbedder
 from test_evaluate import write_dataset
 
 from askbrief import Settings
-from askbrief.evaluate import evaluate
-from askbrief.index import Index
+from askbrief.ask.index import Index
+from askbrief.eval.evaluate import evaluate
 from askbrief.text import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

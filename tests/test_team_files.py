@@ -29,10 +29,10 @@ from conftest import ROOT, CountingEmbedder
 from feed_server import FeedServer
 from ui_fixtures import app_py, seeded_settings
 
-from askbrief.cli import cli
+from askbrief.access.users import add_user, load_users
+from askbrief.cli.main import cli
 from askbrief.folder_lock import folder_lock
-from askbrief.ui_backend import addresses
-from askbrief.users import add_user, load_users
+from askbrief.web.backend import addresses
 
 ASKBRIEF = Path(sys.executable).with_name("askbrief")
 PASSWORD = "correct horse battery"
@@ -135,7 +135,7 @@ def test_fetch_leaves_no_lock_file_in_the_articles_folder(
 
 
 def test_two_fetches_into_one_folder_take_turns(server: FeedServer, tmp_path: Path) -> None:
-    from askbrief.feeds import add_feed, fetch_feeds
+    from askbrief.news.feeds import add_feed, fetch_feeds
 
     articles = tmp_path / "articles"
     add_feed(articles, harbor_feed(server))

@@ -13,9 +13,9 @@ from conftest import CountingEmbedder
 from dated_articles import ARTICLES, BRIDGE, build_dated
 
 from askbrief import Index
-from askbrief.cli import cli
+from askbrief.ask.timeframe import explicit, parse_day, resolve
+from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError
-from askbrief.timeframe import explicit, parse_day, resolve
 
 NOW = date(2024, 2, 21)  # a Wednesday
 

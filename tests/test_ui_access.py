@@ -25,9 +25,9 @@ from conftest import ARTIFACTS, ROOT, CountingEmbedder
 from playwright.sync_api import Browser, Page, expect
 from ui_fixtures import LiveApp, app_py, free_port, seeded_settings, serve
 
-from askbrief.access import READ_ONLY
-from askbrief.provenance import read_log, sha256_file
-from askbrief.users import add_user
+from askbrief.access.rules import READ_ONLY
+from askbrief.access.users import add_user
+from askbrief.ingest.provenance import read_log, sha256_file
 
 SLOW = 60_000  # ms: generous for a loaded 2-core machine
 PASSWORDS = {
@@ -101,7 +101,7 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def live(
     tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder, team: Path
 ) -> Iterator[LiveApp]:
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     settings = dataclasses.replace(
         seeded_settings(tmp_path_factory.mktemp("signed-in"), embedder),
@@ -233,7 +233,7 @@ def test_the_question_limit_answers_with_its_message(
 ) -> None:
     from gradio_client.exceptions import AppError
 
-    from askbrief.ui import Backend, make_respond
+    from askbrief.web.blocks import Backend, make_respond
 
     quinn = client(live.url, "quinn")
     for _ in range(QUESTION_LIMIT):

@@ -21,11 +21,11 @@ import pytest
 from conftest import ROOT, SEED_FILE, CountingEmbedder
 from ui_fixtures import LiveApp, app_py, ask_in_chat, free_port, seeded_settings, serve
 
-from askbrief.index import MAX_QUESTION_CHARS
+from askbrief.ask.index import MAX_QUESTION_CHARS
 from askbrief.records import REASONS
-from askbrief.ui import Backend, make_add_articles, make_app, make_respond
-from askbrief.ui_launch import parse_args
-from askbrief.ui_uploads import (
+from askbrief.web.blocks import Backend, make_add_articles, make_app, make_respond
+from askbrief.web.launch import parse_args
+from askbrief.web.uploads import (
     MAX_UPLOAD_BYTES,
     UPDATE_THREAD,
     UploadRejected,
@@ -322,7 +322,7 @@ def test_first_upload_builds_the_index_when_there_is_none(
     tmp_path: Path, embedder: CountingEmbedder
 ) -> None:
     from askbrief import Settings
-    from askbrief.ui import NO_INDEX, render_status
+    from askbrief.web.blocks import NO_INDEX, render_status
 
     settings = Settings.load(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
     backend = Backend(settings, embedder)
@@ -544,7 +544,7 @@ def test_one_app_answers_as_many_questions_at_once_as_configured(
 
     import httpx
 
-    from askbrief.index import Index
+    from askbrief.ask.index import Index
 
     running, most = 0, 0
     lock = threading.Lock()

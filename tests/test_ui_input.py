@@ -21,8 +21,8 @@ from dated_articles import ARTICLES, build_dated
 from playwright.sync_api import Browser, Locator, Page, expect
 from ui_fixtures import serve
 
+from askbrief.ask.index import MAX_QUESTION_CHARS
 from askbrief.config import Settings
-from askbrief.index import MAX_QUESTION_CHARS
 
 SLOW = 60_000
 QUICK = 15_000  # for what needs no answer from the index
@@ -38,7 +38,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedde
 
 @pytest.fixture(scope="module")
 def page(browser: Browser, settings: Settings, embedder: CountingEmbedder) -> Iterator[Page]:
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     with serve(make_app(settings=settings, embedder=embedder)) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from askbrief.records import REASONS, Answer, Article, BuildReport, Quote, Source, refusal_why
-from askbrief.ui_render import (
+from askbrief.web.render import (
     chat_messages,
     esc,
     highlight,
@@ -64,7 +64,9 @@ def refused(closest: Quote | None = None, reason: str = "nothing-close") -> dict
 
 
 def test_rendering_imports_no_gradio() -> None:
-    code = "import sys, askbrief.ui_render, askbrief.ui_uploads; assert 'gradio' not in sys.modules"
+    code = (
+        "import sys, askbrief.web.render, askbrief.web.uploads; assert 'gradio' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -99,7 +101,7 @@ def test_the_answer_words_are_highlighted_in_quote_one_only() -> None:
     assert answer.to_dict()["answer_span"] == {
         "quote": 1, "article_id": "a.txt", "start": start, "end": start + 7, "text": "Ukraine"
     }  # fmt: skip
-    from askbrief.cli import render
+    from askbrief.cli.main import render
 
     assert "let \x1b[1mUkraine\x1b[0m <rearm>" in render(answer)
     plain = replace(answer, answer_span=None)

@@ -18,7 +18,7 @@ DEATHS = "How many people were killed in the Kellin flood?"
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Iterator[str]:
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     settings = build_dated(tmp_path_factory.mktemp("uitime"), embedder, ARTICLES)
     with serve(make_app(settings=settings, embedder=embedder)) as served:

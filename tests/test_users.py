@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from askbrief import Settings
-from askbrief.access import READ_ONLY, Access, RateLimits, Users, is_loopback, problem_serving
-from askbrief.cli import cli
+from askbrief.access.rules import READ_ONLY, Access, RateLimits, Users, is_loopback, problem_serving
+from askbrief.access.signin import SignIn
+from askbrief.access.users import add_user, load_users, remove_user, verify
+from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError
-from askbrief.signin import SignIn
-from askbrief.users import add_user, load_users, remove_user, verify
 
 PASSWORD = "correct horse battery"
 

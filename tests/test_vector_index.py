@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import askbrief
-from askbrief import faiss_store as store
-from askbrief.build import build_index
 from askbrief.config import EMBEDDING_DIM
+from askbrief.store.build import build_index
+from askbrief.store.faiss import read as store
 
 
 def _unit(n: int, seed: int) -> np.ndarray:

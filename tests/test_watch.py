@@ -28,12 +28,12 @@ from feed_server import FeedServer
 from test_feeds import serve_harbor
 
 from askbrief import Settings, build_index
-from askbrief.faiss_store import CURRENT
-from askbrief.feeds import add_feed
-from askbrief.index import Index
+from askbrief.ask.index import Index
+from askbrief.news.feeds import add_feed
+from askbrief.news.watch import watch_folder
 from askbrief.records import BuildReport
-from askbrief.stores import open_store
-from askbrief.watch import watch_folder
+from askbrief.store.base import open_store
+from askbrief.store.faiss.read import CURRENT
 
 DEADLINE = 180.0  # seconds: generous, for a loaded machine
 QUIET = 3.0  # seconds with no build that show a change triggered none
@@ -272,7 +272,7 @@ def test_the_ui_status_line_follows_the_watchers_builds(
     tmp_path: Path, embedder: CountingEmbedder
 ) -> None:
     """What the page's timer calls (ui.render_status), on a backend opened before the build."""
-    from askbrief.ui import Backend, render_status
+    from askbrief.web.blocks import Backend, render_status
 
     articles = folder_with_seed(tmp_path)
     settings = Settings.load(articles_dir=articles, index_dir=tmp_path / "idx")
@@ -303,9 +303,9 @@ def test_feeds_are_fetched_on_their_interval_and_what_they_save_is_indexed(
         (Path(articles_dir) / f"feed-{n}.txt").write_text(story(900 + n), encoding="utf-8")
         return f"1 new item from fake feed ({n})"
 
-    fake = types.ModuleType("askbrief.feeds")
+    fake = types.ModuleType("askbrief.news.feeds")
     fake.fetch_feeds = fetch_feeds  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "askbrief.feeds", fake)
+    monkeypatch.setitem(sys.modules, "askbrief.news.feeds", fake)
     fetched: list[Any] = []
     settings = Settings.load(articles_dir=articles, index_dir=tmp_path / "idx")
     with watching(
@@ -469,7 +469,7 @@ def test_cli_stops_on_sigterm_even_mid_build(
 def test_cli_usage_errors_are_one_line(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from askbrief.cli import cli
+    from askbrief.cli.main import cli
 
     runner = CliRunner()
     env = {"HF_HUB_OFFLINE": "1"}

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_offsets import PIECES
 
-from askbrief.answer import Candidate, widen
-from askbrief.chunking import chunk
+from askbrief.ask.answer import Candidate, widen
+from askbrief.ingest.chunking import chunk
 from askbrief.records import Article
 from askbrief.text import term_set
 

@@ -21,7 +21,7 @@ from typing import Any
 from conftest import ROOT, SEEDS, CountingEmbedder
 
 from askbrief import Settings, build_index
-from askbrief.ui import free_port, serving  # noqa: F401  (re-exported for tests)
+from askbrief.web.blocks import free_port, serving  # noqa: F401  (re-exported for tests)
 
 
 @dataclass
@@ -48,7 +48,7 @@ def serve(app: Any) -> contextlib.AbstractContextManager[str]:
 @contextlib.contextmanager
 def seeded_live_app(root: Path, embedder: CountingEmbedder) -> Iterator[LiveApp]:
     """The UI over a fresh copy of the seed article under `root`, served until the block ends."""
-    from askbrief.ui import make_app
+    from askbrief.web.blocks import make_app
 
     settings = seeded_settings(root, embedder)
     app = make_app(settings=settings, embedder=embedder)

@@ -17,9 +17,9 @@ _EXPORTS = {
     "Source": "records",
     "Settings": "config",
     "AskbriefError": "errors",
-    "Index": "index",
-    "open_index": "index",
-    "build_index": "build",
+    "Index": "ask.index",
+    "open_index": "ask.index",
+    "build_index": "store.build",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -1,3 +1,3 @@
-from .cli import main
+from askbrief.cli.main import main
 
 main()

@@ -10,8 +10,8 @@ from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 
-from .errors import AskbriefError
-from .location import StoreLocation, parse_store
+from askbrief.errors import AskbriefError
+from askbrief.location import StoreLocation, parse_store
 
 MODEL_ID = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384

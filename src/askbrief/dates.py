@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
 
-from .records import Article, ArticleEntry
+from askbrief.records import Article, ArticleEntry
 
 # /2024/01/09/, -2024-01-09-, 20240109 (year 1990-2039; the day is optional: /2024/01/).
 _URL_DATE = re.compile(

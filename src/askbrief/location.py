@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import StoreError
+from askbrief.errors import StoreError
 
 FAISS, MILVUS_LITE, MILVUS = "faiss", "milvus-lite", "milvus"
 DEFAULT_PREFIX = "askbrief"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .text import counted
+from askbrief.text import counted
 
 
 @dataclass(frozen=True)
