@@ -136,7 +136,7 @@ def collect(ds: Dataset, questions: list[dict], cache: Path) -> list[dict]:
         scored = idx.score(q["question"], window=window, now=now)
         gold = normalize(q["answer"]) if q.get("answer") else None
         labels = np.array([bool(gold) and gold in normalize(c.text) for c in scored.candidates])
-        qvec, _ = idx._query(q["question"], ())
+        qvec = idx.question_vector(q["question"])
         items.append(
             {
                 "id": q["id"],

@@ -543,6 +543,10 @@ class Index:
                     self._alone.popitem(last=False)
         return np.array([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
 
+    def question_vector(self, question: str) -> np.ndarray:
+        """The question's unit vector as dense search sees it: for evaluation and fitting."""
+        return self._query(question, ())[0]
+
     def _query(self, question: str, history: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """A follow-up ('what did he say about France?') borrows the previous question's
         meaning: its vector is blended in at half weight and its terms are added."""

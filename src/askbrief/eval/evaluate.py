@@ -313,7 +313,7 @@ def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
     scored = sweep.score(question, store=store)
     unthresholded = sweep.quote(question, scored, idx.settings.max_quotes, store)
     pool = sweep.quote(question, scored, POOL_QUOTES, store)
-    qvec, _ = sweep._query(text, ())
+    qvec = sweep.question_vector(text)
     pids, _scores = store.search(qvec, depth)
     rows = store.passages([int(p) for p in pids])
     retrieved = tuple(
