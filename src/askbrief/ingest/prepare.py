@@ -1,7 +1,7 @@
 """The steps every build shares, whichever store it writes: deciding what changed (by
-content hash), chunking, tagging entities, turning passages into embedding jobs and
-embedding them (in this process or in workers). The writers (faiss_build.py,
-milvus_build.py) decide only where rows and vectors go.
+content hash), chunking, tagging entities, turning passages into `PassageToEmbed`s and
+embedding them (in this process or in workers, workers.py). The writers
+(store/faiss/write.py, store/milvus/) decide only where rows and vectors go.
 
 Progress goes out through a callback, `progress(stage, done, total)`, with stage "entities"
 (articles tagged) or "embedding" (passages embedded); the front ends draw it.
@@ -23,7 +23,7 @@ from askbrief.config import EMBEDDING_DIM, Settings
 from askbrief.dates import newest
 from askbrief.ingest.chunking import Chunked, chunk
 from askbrief.ingest.entities import Entity, find_entities
-from askbrief.ingest.workers import Encoder
+from askbrief.ingest.workers import EmbeddingWorkers
 from askbrief.records import Article, BuildReport
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -65,7 +65,7 @@ class BuildJob:
     articles: list[Article]
     warnings: list[str]
     settings: Settings
-    encoder: Encoder
+    embedding: EmbeddingWorkers  # in this process or in worker processes
     progress: Progress | None = None
 
 
@@ -161,7 +161,7 @@ def tag_entities(
 
 
 @dataclass(frozen=True)
-class Job:
+class PassageToEmbed:
     """One passage to embed: its text (title first) and where its sentences sit in it."""
 
     pid: int
@@ -169,25 +169,28 @@ class Job:
     sentences: list[tuple[int, int, int]]  # (sid, start, end) within `text`
 
 
-def passage_jobs(article: Article, chunks: Chunked, sids: list[int], pids: list[int]) -> list[Job]:
-    """One job per passage of an article, given the ids its store chose for its sentences
-    and passages. The title is prepended for the embedding only: it tells the model what a
-    passage deep inside an article is about. Quotes never include it."""
+def passages_to_embed(
+    article: Article, chunks: Chunked, sids: list[int], pids: list[int]
+) -> list[PassageToEmbed]:
+    """Each passage of an article as it is embedded, given the ids its store chose for its
+    sentences and passages. The title is prepended for the embedding only: it tells the
+    model what a passage deep inside an article is about. Quotes never include it."""
     head = f"{article.title}\n\n"
-    jobs = []
+    out = []
     for pid, (first, last, span) in zip(pids, chunks.passages, strict=True):
         shift = len(head) - span.start
         inside = [
             (sids[i], chunks.sentences[i].start + shift, chunks.sentences[i].end + shift)
             for i in range(first, last + 1)
         ]
-        jobs.append(Job(pid, head + article.text[span.start : span.end], inside))
-    return jobs
+        out.append(PassageToEmbed(pid, head + article.text[span.start : span.end], inside))
+    return out
 
 
 @dataclass(frozen=True)
 class Vectors:
-    """Embedded jobs: passage vectors in job order, and one vector per sentence."""
+    """Embedded passages: passage vectors in the passages' order, and one vector per
+    sentence."""
 
     pids: np.ndarray  # int64
     passages: np.ndarray  # (len(pids), dim) float32
@@ -195,28 +198,29 @@ class Vectors:
     sentences: np.ndarray  # (len(sids), dim) float32, normalised
 
 
-def embed_jobs(jobs: list[Job], job: BuildJob, done: int = 0, total: int | None = None) -> Vectors:
+def vectors_for(
+    passages: list[PassageToEmbed], job: BuildJob, done: int = 0, total: int | None = None
+) -> Vectors:
     """Embed passages in length-sorted batches (little padding); average each sentence's
     contextual vectors over the passages that hold it (overlap puts some in two). `done` and
-    `total` place these jobs in a longer run, for the "embedding" progress."""
-    total = len(jobs) if total is None else total
-    if not jobs:
+    `total` place these passages in a longer run, for the "embedding" progress."""
+    total = len(passages) if total is None else total
+    if not passages:
         empty = np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return Vectors(np.zeros(0, dtype=np.int64), empty, np.zeros(0, dtype=np.int64), empty)
-    encoder, progress = job.encoder, job.progress
-    order = sorted(jobs, key=lambda j: len(j.text))
-    batches = [
-        order[lo : lo + encoder.batch_size] for lo in range(0, len(order), encoder.batch_size)
-    ]
+    embedding, progress = job.embedding, job.progress
+    order = sorted(passages, key=lambda p: len(p.text))
+    size = embedding.batch_size
+    batches = [order[lo : lo + size] for lo in range(0, len(order), size)]
     sums: dict[int, np.ndarray] = {}
     pvecs: list[np.ndarray] = []
-    results = encoder.passages(
-        ([j.text for j in b], [[(a, z) for _, a, z in j.sentences] for j in b]) for b in batches
+    results = embedding.passages(
+        ([p.text for p in b], [[(a, z) for _, a, z in p.sentences] for p in b]) for b in batches
     )
     for n, (batch, (vectors, spans)) in enumerate(zip(batches, results, strict=True)):
         pvecs.append(vectors)
-        for job, vecs in zip(batch, spans, strict=True):
-            for (sid, _, _), vec in zip(job.sentences, vecs, strict=True):
+        for passage, vecs in zip(batch, spans, strict=True):
+            for (sid, _, _), vec in zip(passage.sentences, vecs, strict=True):
                 if vec is not None:
                     sums[sid] = sums[sid] + vec if sid in sums else vec
         if n == 0 and done == 0:
@@ -225,18 +229,16 @@ def embed_jobs(jobs: list[Job], job: BuildJob, done: int = 0, total: int | None 
         if progress is not None:
             progress("embedding", done, total)
     # Sentences cut off by the model's 256-token limit in every passage: embed them alone.
-    missing = [
-        (sid, job.text[a:b]) for job in jobs for sid, a, b in job.sentences if sid not in sums
-    ]
+    missing = [(sid, p.text[a:b]) for p in passages for sid, a, b in p.sentences if sid not in sums]
     missing = list(dict(missing).items())
     if missing:
-        vecs = encoder.texts([t for _, t in missing])
+        vecs = embedding.texts([t for _, t in missing])
         sums.update({sid: v for (sid, _), v in zip(missing, vecs, strict=True)})
     sids = np.array(sorted(sums), dtype=np.int64)
     mat = np.vstack([sums[s] for s in sids]).astype(np.float32)
     mat /= np.linalg.norm(mat, axis=1, keepdims=True)
     return Vectors(
-        np.array([j.pid for j in order], dtype=np.int64),
+        np.array([p.pid for p in order], dtype=np.int64),
         np.ascontiguousarray(np.vstack(pvecs), dtype=np.float32),
         sids,
         mat,

@@ -31,9 +31,10 @@ Embedded = tuple[np.ndarray, list[list[np.ndarray | None]]]
 _worker: Embedder | None = None
 
 
-class Encoder:
-    """Embeds batches in this process (workers=1, with the given embedder) or in a pool of
-    `workers` processes; used as a context manager so the pool always goes away."""
+class EmbeddingWorkers:
+    """Where a build's embedding runs: this process (workers=1, with the given `Embedder`),
+    a pool of `workers` local processes, or a Ray pool; each worker holds its own
+    `Embedder`. Used as a context manager so the pool always goes away."""
 
     def __init__(self, embedder: Embedder, workers: int = 1, ray: bool = False) -> None:
         self.embedder = embedder
@@ -46,7 +47,7 @@ class Encoder:
     def batch_size(self) -> int:
         return self.embedder.batch_size
 
-    def __enter__(self) -> Encoder:
+    def __enter__(self) -> EmbeddingWorkers:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -19,7 +19,7 @@ from askbrief.ingest.articles import read_folder
 from askbrief.ingest.embedding import Embedder
 from askbrief.ingest.prepare import BuildJob, Progress, pause_point
 from askbrief.ingest.provenance import provenance_for
-from askbrief.ingest.workers import Encoder
+from askbrief.ingest.workers import EmbeddingWorkers
 from askbrief.records import BuildReport
 from askbrief.store.faiss.write import build_faiss
 from askbrief.store.milvus.write import build_milvus
@@ -58,8 +58,8 @@ def build_index(
             raise AskbriefError(
                 f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
             )
-        with Encoder(embedder or Embedder(), workers, ray) as encoder:
-            job = BuildJob(found.articles, notes + found.warnings, settings, encoder, progress)
+        with EmbeddingWorkers(embedder or Embedder(), workers, ray) as embedding:
+            job = BuildJob(found.articles, notes + found.warnings, settings, embedding, progress)
             if where.is_milvus:
                 report = build_milvus(job, where, full)
             else:

@@ -17,13 +17,13 @@ from askbrief.errors import IndexMismatchError
 from askbrief.ingest.chunking import Chunked
 from askbrief.ingest.prepare import (
     BuildJob,
-    Job,
-    embed_jobs,
+    PassageToEmbed,
     newest_article,
-    passage_jobs,
+    passages_to_embed,
     pause_point,
     plan_changes,
     tag_entities,
+    vectors_for,
 )
 from askbrief.records import Article, BuildReport
 from askbrief.store.faiss.read import (
@@ -92,8 +92,8 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob, root: Path) -> B
         dense, sentence_vecs, old_hashes = _start_from(db, old_gen, root)
         plan = plan_changes(job.articles, job.warnings, old_hashes, job.settings)
         _drop(db, dense, sentence_vecs, plan.removed + [a.id for a in plan.changed])
-        jobs = _add_articles(db, plan.to_embed(), plan.hashes, job)
-        vectors = embed_jobs(jobs, job)
+        to_embed = _add_articles(db, plan.to_embed(), plan.hashes, job)
+        vectors = vectors_for(to_embed, job)
         dense.add_with_ids(vectors.passages, vectors.pids)
         sentence_vecs.add_with_ids(vectors.sentences, vectors.sids)
         _write_keywords(db, tmp, old_gen, {a.id for a, _ in plan.to_embed()})
@@ -107,7 +107,7 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob, root: Path) -> B
     faiss.write_index(fit_vector_index(dense), str(tmp / DENSE))
     pause_point("writing")
     faiss.write_index(fit_vector_index(sentence_vecs), str(tmp / SENTENCE_VECS))
-    report = plan.report(len(jobs), counts["articles"], counts["passages"])
+    report = plan.report(len(to_embed), counts["articles"], counts["passages"])
     # what this build changed, for the UI's status line ("updated …: 3 new articles")
     last_build = {"added": report.added, "updated": report.updated, "removed": report.removed}
     newest = newest_article(job.articles)
@@ -173,10 +173,11 @@ def _add_articles(
     articles: list[tuple[Article, Chunked]],
     hashes: dict[str, str],
     job: BuildJob,
-) -> list[Job]:
+) -> list[PassageToEmbed]:
+    """Write these articles' rows; return their passages to embed."""
     next_pid = (db.execute("SELECT max(pid) FROM passages").fetchone()[0] or 0) + 1
     next_sid = (db.execute("SELECT max(sid) FROM sentences").fetchone()[0] or 0) + 1
-    jobs: list[Job] = []
+    to_embed: list[PassageToEmbed] = []
     found = tag_entities([article.text for article, _ in articles], job)
     for (article, chunks), entities in zip(articles, found, strict=True):
         db.executemany(
@@ -217,8 +218,8 @@ def _add_articles(
                 for pid, (first, last, span) in zip(pids, chunks.passages, strict=True)
             ],
         )
-        jobs.extend(passage_jobs(article, chunks, sids, pids))
-    return jobs
+        to_embed.extend(passages_to_embed(article, chunks, sids, pids))
+    return to_embed
 
 
 def _write_keywords(

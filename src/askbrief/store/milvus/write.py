@@ -28,12 +28,12 @@ from askbrief.ingest.entities import Entity
 from askbrief.ingest.prepare import (
     BuildJob,
     Plan,
-    embed_jobs,
     newest_article,
-    passage_jobs,
+    passages_to_embed,
     pause_point,
     plan_changes,
     tag_entities,
+    vectors_for,
 )
 from askbrief.location import MILVUS, StoreLocation
 from askbrief.records import Article, BuildReport
@@ -261,7 +261,7 @@ class _Builder:
         of the whole build, for progress."""
         self._guard()
         rows = _Rows()
-        jobs = []
+        to_embed = []
         texts = [article.text for article, _ in batch]
         found = tag_entities(texts, self.job, done=added.articles, total=totals[0])
         for (article, chunks), entities in zip(batch, found, strict=True):
@@ -291,7 +291,7 @@ class _Builder:
                 )
                 for pid, (first, last, sp) in zip(pids, chunks.passages, strict=True)
             ]
-            jobs += passage_jobs(article, chunks, sids, pids)
+            to_embed += passages_to_embed(article, chunks, sids, pids)
             added.articles += 1
             added.passages += len(pids)
             added.sentences += len(sids)
@@ -300,7 +300,8 @@ class _Builder:
                 added.terms.update(set(toks))
         self._insert("articles", rows.articles)
         self._insert("blobs", rows.blobs)
-        vectors = embed_jobs(jobs, self.job, done=added.passages - len(jobs), total=totals[1])
+        done = added.passages - len(to_embed)
+        vectors = vectors_for(to_embed, self.job, done=done, total=totals[1])
         by_pid = dict(zip(vectors.pids.tolist(), vectors.passages, strict=True))
         by_sid = dict(zip(vectors.sids.tolist(), vectors.sentences, strict=True))
         for row in rows.passages:
