@@ -128,7 +128,7 @@ def _du(path: Path) -> int:
 def measure(store: str, n: int) -> dict[str, float | str]:
     """In this (fresh) process: open the store, warm up, then time n questions."""
     import askbrief
-    from askbrief.ask.index import QUOTE_PASSAGES, SENTENCE_HITS
+    from askbrief.ask.retrieve import QUOTE_PASSAGES, SENTENCE_HITS
     from askbrief.text import terms
 
     rss0 = _rss_mb()
@@ -161,7 +161,8 @@ def measure(store: str, n: int) -> dict[str, float | str]:
 
 def _vector_indexes(store) -> str:  # type: ignore[no-untyped-def]
     """Which vector index each store searched: passages / sentences."""
-    from askbrief.store.faiss.read import FaissStore, describe_vector_index
+    from askbrief.store.faiss.read import FaissStore
+    from askbrief.store.faiss.vectors import describe_vector_index
 
     if isinstance(store, FaissStore):
         kinds = describe_vector_index(store.dense), describe_vector_index(store.sentence_vecs)

@@ -11,7 +11,7 @@ import pytest
 import askbrief
 from askbrief.config import EMBEDDING_DIM
 from askbrief.store.build import build_index
-from askbrief.store.faiss import read as store
+from askbrief.store.faiss import vectors as store
 
 
 def _unit(n: int, seed: int) -> np.ndarray:

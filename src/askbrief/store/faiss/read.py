@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from askbrief.config import EMBEDDING_DIM
 from askbrief.errors import IndexMismatchError, NoIndexError
 from askbrief.ingest.entities import Entity
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
@@ -37,44 +36,19 @@ KEYWORDS = "bm25"
 KEYWORD_IDS = "bm25_sids.npy"
 KEYWORD_TOKENS = "bm25_tokens.npz"  # each sentence's tokens, so updates tokenise only new ones
 GENERATION = re.compile(r"gen-\d{6,}")
+# Lists an IVF index reads per search (vectors.py writes one above a size); set when read,
+# so a new setting needs no rebuild. recall@10 >= 0.985 against exhaustive search on real
+# questions at 1M.
+NPROBE = 128
 
-SCHEMA = """
-CREATE TABLE articles (
-  id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source_path TEXT NOT NULL,
-  format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL,
-  added_by TEXT, added_at TEXT
-);
-CREATE TABLE sentences (
-  sid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
-  start INTEGER NOT NULL, "end" INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX sentences_by_article ON sentences (article_id, idx);
-CREATE TABLE passages (
-  pid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, first INTEGER NOT NULL,
-  last INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
-);
-CREATE INDEX passages_by_article ON passages (article_id);
-CREATE TABLE entities (
-  article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL
-);
-CREATE INDEX entities_by_article ON entities (article_id);
-"""
 # Who uploaded an article and when (provenance.py): columns that indexes written before
-# provenance lack. Readers read them only where present, and an incremental build adds them,
-# so such an index needs no rebuild.
+# provenance lack (write.py's SCHEMA makes the tables). Readers read them only where
+# present, and an incremental build adds them, so such an index needs no rebuild.
 PROVENANCE_COLUMNS = ("added_by", "added_at")
 
 
 def _article_columns(db: sqlite3.Connection) -> set[str]:
     return {row[1] for row in db.execute("PRAGMA table_info(articles)")}
-
-
-def add_provenance_columns(db: sqlite3.Connection) -> None:
-    """Bring an old index's articles table up to the current columns, in place."""
-    have = _article_columns(db)
-    for column in PROVENANCE_COLUMNS:
-        if column not in have:
-            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
 
 
 def current_generation(root: Path) -> Path | None:
@@ -330,106 +304,6 @@ def _open_db(path: Path, root: Path) -> sqlite3.Connection:
     return db
 
 
-# Exact search up to this many vectors (at 250k, one flat search takes ~15 ms on one core);
-# beyond, an inverted-file index with float16 codes: half the memory, and a search reads
-# only NPROBE of its lists. Chosen by benchmarks/speed.py (docs/performance.md).
-IVF_MIN_VECTORS = 250_000
-IVF_MAX_LISTS = 4096
-IVF_TRAIN_PER_LIST = 40  # k-means sample per list: enough for stable centroids, fast on 2 cores
-NPROBE = 128  # recall@10 >= 0.985 against exhaustive search on real questions at 1M
-
-
-def new_vector_index():  # type: ignore[no-untyped-def]
-    """An empty FAISS index for passage or sentence vectors: exact inner-product search,
-    with our own int64 ids so rows can be removed when an article changes."""
-    import faiss
-
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(EMBEDDING_DIM))
-
-
-def ivf_lists(n: int) -> int:
-    """Lists for n vectors: ~4 sqrt(n), the usual rule, capped so training stays quick (and
-    never more than k-means can train from the vectors there are)."""
-    return int(max(1, min(IVF_MAX_LISTS, 4 * round(n**0.5), n // 8)))
-
-
-def fit_vector_index(index):  # type: ignore[no-untyped-def]
-    """The index to write after a build's adds and removes: the same one while its kind
-    still fits its size, else the same vectors and ids in the kind that does (flat below
-    IVF_MIN_VECTORS, IVF+float16 above; IVF re-trained when it has outgrown its lists)."""
-    import faiss
-
-    n = index.ntotal
-    is_ivf = isinstance(index, faiss.IndexIVF)
-    if n < IVF_MIN_VECTORS:
-        if not is_ivf:
-            return index
-        ids, vectors = _all_vectors(index)
-        flat = new_vector_index()
-        flat.add_with_ids(vectors, ids)
-        return flat
-    if is_ivf and index.nlist * 2 > ivf_lists(n):
-        return index
-    ids, vectors = _all_vectors(index)
-    rng = np.random.default_rng(0)
-    sample = rng.choice(n, size=min(n, ivf_lists(n) * IVF_TRAIN_PER_LIST), replace=False)
-    ivf = new_ivf_index(vectors[np.sort(sample)], n)
-    for lo in range(0, n, 100_000):
-        ivf.add_with_ids(vectors[lo : lo + 100_000], ids[lo : lo + 100_000])
-    return ivf
-
-
-def new_ivf_index(sample: np.ndarray, n: int):  # type: ignore[no-untyped-def]
-    """An empty IVF + float16 index for about n vectors, its lists trained on `sample`."""
-    import faiss
-
-    ivf = faiss.index_factory(
-        EMBEDDING_DIM, f"IVF{ivf_lists(n)},SQfp16", faiss.METRIC_INNER_PRODUCT
-    )
-    ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
-    # a hash table from id to list position: reconstruct() by id, and remove_ids() later
-    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-    ivf.nprobe = NPROBE
-    return ivf
-
-
-def _all_vectors(index) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    """(ids, vectors) of a flat IndexIDMap2 or an IVF index with a direct map."""
-    import faiss
-
-    if isinstance(index, faiss.IndexIVF):
-        inv = index.invlists
-        parts = [
-            faiss.rev_swig_ptr(inv.get_ids(i), inv.list_size(i)).copy()
-            for i in range(index.nlist)
-            if inv.list_size(i)
-        ]
-        ids = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        vectors = (
-            np.vstack(
-                [
-                    index.reconstruct_batch(ids[lo : lo + 100_000])
-                    for lo in range(0, len(ids), 100_000)
-                ]
-            )
-            if len(ids)
-            else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        )
-        return ids.astype(np.int64), np.ascontiguousarray(vectors, dtype=np.float32)
-    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-    vectors = index.index.reconstruct_n(0, index.ntotal)
-    return ids, np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def describe_vector_index(index) -> str:  # type: ignore[no-untyped-def]
-    """ "flat" or "IVF4096,SQfp16 nprobe=128": for the manifest and `askbrief stats`."""
-    import faiss
-
-    if isinstance(index, faiss.IndexIVF):
-        return f"IVF{index.nlist},SQfp16 nprobe={index.nprobe}"
-    return "flat"
-
-
 def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
     import faiss
 
@@ -481,10 +355,3 @@ def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
             f"{root}: keyword index is missing or damaged; {FULL_HINT}"
         ) from None
 
-
-def fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

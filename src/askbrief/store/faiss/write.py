@@ -1,15 +1,18 @@
 """The FAISS store's writer: a build writes a whole new generation beside the current one
-in a scratch folder, then publishes it by swapping CURRENT (faiss_store.py describes the
-folder). A crash at any moment leaves the previous generation answering.
+in a scratch folder, then publishes it by swapping CURRENT (read.py describes the folder).
+A crash at any moment leaves the previous generation answering. Which kind of vector index
+it writes (flat or IVF) is vectors.py's choice.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,16 +36,13 @@ from askbrief.store.faiss.read import (
     KEYWORD_TOKENS,
     KEYWORDS,
     META_DB,
-    SCHEMA,
+    PROVENANCE_COLUMNS,
     SENTENCE_VECS,
-    add_provenance_columns,
     current_generation,
-    fit_vector_index,
-    fsync_path,
     generations,
-    new_vector_index,
     read_only_uri,
 )
+from askbrief.store.faiss.vectors import fit_vector_index, new_vector_index
 from askbrief.store.manifest import (
     FULL_HINT,
     MANIFEST,
@@ -53,6 +53,31 @@ from askbrief.store.manifest import (
     verify_files,
 )
 from askbrief.text import keyword_tokens
+
+if TYPE_CHECKING:
+    import faiss
+
+SCHEMA = """
+CREATE TABLE articles (
+  id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source_path TEXT NOT NULL,
+  format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL,
+  added_by TEXT, added_at TEXT
+);
+CREATE TABLE sentences (
+  sid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
+  start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX sentences_by_article ON sentences (article_id, idx);
+CREATE TABLE passages (
+  pid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, first INTEGER NOT NULL,
+  last INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL
+);
+CREATE INDEX passages_by_article ON passages (article_id);
+CREATE TABLE entities (
+  article_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL
+);
+CREATE INDEX entities_by_article ON entities (article_id);
+"""
 
 
 def build_faiss(job: BuildJob, root: Path, full: bool) -> BuildReport:
@@ -115,7 +140,9 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob, root: Path) -> B
     return report
 
 
-def _start_from(db: sqlite3.Connection, old_gen: Path | None, root: Path):  # type: ignore[no-untyped-def]
+def _start_from(
+    db: sqlite3.Connection, old_gen: Path | None, root: Path
+) -> tuple[faiss.Index, faiss.Index, dict[str, str]]:
     """(dense, sentence vectors, article hashes): a copy of `old_gen`, or empty ones."""
     import faiss
 
@@ -131,13 +158,23 @@ def _start_from(db: sqlite3.Connection, old_gen: Path | None, root: Path):  # ty
         dense = faiss.read_index(str(old_gen / DENSE))
         sentence_vecs = faiss.read_index(str(old_gen / SENTENCE_VECS))
         old_hashes = dict(db.execute("SELECT id, hash FROM articles"))
-        add_provenance_columns(db)  # a generation written before provenance lacks them
+        _add_missing_columns(db)  # a generation written before provenance lacks them
     except (sqlite3.DatabaseError, RuntimeError, MemoryError):
         raise IndexMismatchError(f"{root}: index is damaged; {FULL_HINT}") from None
     return dense, sentence_vecs, old_hashes
 
 
-def _drop(db: sqlite3.Connection, dense, sentence_vecs, gone: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring an old generation's articles table up to the current columns, in place."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+    for column in PROVENANCE_COLUMNS:
+        if column not in have:
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+
+
+def _drop(
+    db: sqlite3.Connection, dense: faiss.Index, sentence_vecs: faiss.Index, gone: list[str]
+) -> None:
     """Remove these articles' rows and vectors (removed or changed since the last build)."""
     if not gone:
         return
@@ -145,8 +182,9 @@ def _drop(db: sqlite3.Connection, dense, sentence_vecs, gone: list[str]) -> None
     where = f"WHERE article_id IN ({marks})"
     pids = [r[0] for r in db.execute(f"SELECT pid FROM passages {where}", gone)]
     sids = [r[0] for r in db.execute(f"SELECT sid FROM sentences {where}", gone)]
-    dense.remove_ids(np.array(pids, dtype=np.int64))
-    sentence_vecs.remove_ids(np.array(sids, dtype=np.int64))
+    # faiss's stubs take only an IDSelector; its Python wrapper takes an array of ids as well
+    dense.remove_ids(np.array(pids, dtype=np.int64))  # type: ignore[arg-type]
+    sentence_vecs.remove_ids(np.array(sids, dtype=np.int64))  # type: ignore[arg-type]
     db.execute(f"DELETE FROM passages {where}", gone)
     db.execute(f"DELETE FROM sentences {where}", gone)
     db.execute(f"DELETE FROM entities {where}", gone)
@@ -324,3 +362,11 @@ def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         fsync_path(path)
     fsync_path(folder)
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
