@@ -94,10 +94,10 @@ def differing_claims(
     ]
     if not differing:
         return ()
-    claims = sorted(max(differing, key=len).values(), key=lambda c: c.quote)
+    chosen = sorted(max(differing, key=len).values(), key=lambda c: c.quote)
     # newest first (ISO dates sort as text), undated last; ties stay in citation order
-    dated = sorted((c for c in claims if c.date), key=lambda c: c.date or "", reverse=True)
-    return (*dated, *(c for c in claims if not c.date))
+    dated = sorted((c for c in chosen if c.date), key=lambda c: c.date or "", reverse=True)
+    return (*dated, *(c for c in chosen if not c.date))
 
 
 def _kinds(labels: frozenset[str]) -> list[frozenset[str]]:

@@ -193,7 +193,7 @@ def _parse(text: str, now: date | None) -> date | None:
     settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first"}
     if now is not None:
         settings["RELATIVE_BASE"] = datetime(now.year, now.month, now.day)
-    found = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    found = dateparser.parse(text, languages=["en"], settings=settings)
     return found.date() if found else None
 
 

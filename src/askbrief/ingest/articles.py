@@ -14,7 +14,7 @@ import json
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -383,7 +383,7 @@ def _read_jsonl(data: bytes, shown: str, warnings: list[str]) -> Iterator[Articl
     wide = _utf16(data)
     if wide is None and b"\x00" in data:
         raise ArticleError(f"{shown}: looks like a binary file, not JSON lines; skipped")
-    lines = wide.split("\n") if wide is not None else data.split(b"\n")
+    lines: Sequence[str | bytes] = wide.split("\n") if wide is not None else data.split(b"\n")
     bad = _LineWarnings(shown, warnings)
     for lineno, raw in enumerate(lines, start=1):
         line = _jsonl_line(raw, lineno, bad)

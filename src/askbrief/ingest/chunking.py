@@ -10,9 +10,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from askbrief.config import TOKEN_ENCODING
 from askbrief.records import Span
+
+if TYPE_CHECKING:
+    import tiktoken
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Chunked:
 
 
 @lru_cache(maxsize=1)
-def _encoding():  # type: ignore[no-untyped-def]
+def _encoding() -> tiktoken.Encoding:
     import tiktoken
 
     return tiktoken.get_encoding(TOKEN_ENCODING)

@@ -36,7 +36,7 @@ def article_hash(article: Article) -> str:
     indexes built before provenance existed hold (nothing is embedded again); an article
     whose upload record appears after it was indexed (or whose file was edited by hand
     since) is stored again, with its provenance as it now is."""
-    fields = [article.title, article.text, article.source_path, article.format]
+    fields: list[str | None] = [article.title, article.text, article.source_path, article.format]
     fields += [article.source, article.url, article.published]
     if article.added_by is not None or article.added_at is not None:
         fields += [article.added_by, article.added_at]
@@ -232,8 +232,8 @@ def vectors_for(
     missing = [(sid, p.text[a:b]) for p in passages for sid, a, b in p.sentences if sid not in sums]
     missing = list(dict(missing).items())
     if missing:
-        vecs = embedding.texts([t for _, t in missing])
-        sums.update({sid: v for (sid, _), v in zip(missing, vecs, strict=True)})
+        alone = embedding.texts([t for _, t in missing])
+        sums.update({sid: v for (sid, _), v in zip(missing, alone, strict=True)})
     sids = np.array(sorted(sums), dtype=np.int64)
     mat = np.vstack([sums[s] for s in sids]).astype(np.float32)
     mat /= np.linalg.norm(mat, axis=1, keepdims=True)

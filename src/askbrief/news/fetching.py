@@ -181,7 +181,8 @@ def _html(got: Download) -> str | bytes:
 def _item_link(entry: Mapping[str, object], base: str) -> str | None:
     """The page an item points to: its link, else an alternate link, else an id that is a URL."""
     candidates = [entry.get("link")]
-    for link in entry.get("links") or []:  # type: ignore[attr-defined]
+    links = entry.get("links")
+    for link in links if isinstance(links, list | tuple) else []:
         if isinstance(link, Mapping) and link.get("rel", "alternate") == "alternate":
             candidates.append(link.get("href"))
     candidates.append(entry.get("id"))
@@ -198,9 +199,9 @@ def _item_date(entry: Mapping[str, object]) -> str | None:
     already read any spelling and turned it to UTC."""
     for key in ("published_parsed", "updated_parsed"):
         when = entry.get(key)
-        if when:
+        if when and isinstance(when, tuple):  # a time.struct_time, which is a tuple
             try:
-                return datetime(*when[:6], tzinfo=UTC).isoformat()  # type: ignore[index]
+                return datetime(*when[:6]).replace(tzinfo=UTC).isoformat()
             except (TypeError, ValueError):
                 continue
     return None
@@ -220,8 +221,9 @@ def _too_large(max_bytes: int) -> str:
 def _xml_problem(err: object) -> str:
     """feedparser's complaint, readable: 'unclosed token at line 9' for an XML error."""
     line = getattr(err, "getLineNumber", None)
-    if callable(line) and callable(getattr(err, "getMessage", None)):
-        return f"{err.getMessage()} at line {line()}"  # type: ignore[attr-defined]
+    message = getattr(err, "getMessage", None)
+    if callable(line) and callable(message):
+        return f"{message()} at line {line()}"
     return _first_line(err)
 
 

@@ -102,7 +102,7 @@ def collection_schemas(client: Any) -> dict[str, tuple[Any, Any]]:
         return s
 
     text = (DataType.VARCHAR, {"max_length": MAX_VARCHAR})
-    num = (DataType.INT64, {})
+    num: tuple[Any, dict[str, Any]] = (DataType.INT64, {})
     placeholder = (DataType.FLOAT_VECTOR, {"dim": PLACEHOLDER_DIM})
     dense = (DataType.FLOAT_VECTOR, {"dim": EMBEDDING_DIM})
     offsets = {"start": num, "end": num}
