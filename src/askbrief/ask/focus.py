@@ -89,7 +89,7 @@ def focus(question: str, counts: dict[str, int], ignore: Iterable[str] = ()) -> 
         if t not in skip and t not in in_names and counts.get(t, 0) > 0
     )
     asked = {s for s, _ in words}
-    pairs = tuple(p for p in _pairs(plain) if len(stems := terms(p)) == 2 and set(stems) <= asked)
+    pairs = tuple(p for p in _pairs(plain) if len(two := terms(p)) == 2 and set(two) <= asked)
     return Focus(tuple(named), words, pairs)
 
 

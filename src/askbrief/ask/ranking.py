@@ -12,6 +12,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -218,7 +219,7 @@ def novelty(question: str, sentence: str) -> float:
     return len(new) / len(found)
 
 
-def coverage(idf: dict[str, float], found: set[str]) -> float:
+def coverage(idf: dict[str, float], found: AbstractSet[str]) -> float:
     """Idf-weighted share of the question's terms among `found`: matching a rare name counts
     for much more than matching 'president'."""
     total = sum(idf.values())

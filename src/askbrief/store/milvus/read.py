@@ -342,14 +342,15 @@ class MilvusStore:
             for v in missing:
                 if v not in infos:
                     continue
-                parts = [
+                found = [
                     bodies.get(blob_key(v, kind, i)) for i in range(infos[v]["parts"].get(kind, 0))
                 ]
-                if any(p is None for p in parts):
+                parts = [p for p in found if p is not None]
+                if len(parts) < len(found):
                     raise IndexMismatchError(
                         f"{self.loc.shown}: parts of an article are missing; {FULL_HINT}"
                     )
-                self._blobs[(v, kind)] = decode_blob(kind, "".join(parts))  # type: ignore[arg-type]
+                self._blobs[(v, kind)] = decode_blob(kind, "".join(parts))
         return {v: self._blobs.get((v, kind)) for v in versions}
 
     def _article_infos(self, versions: list[int]) -> dict[int, dict[str, Any]]:
