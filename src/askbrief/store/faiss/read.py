@@ -177,7 +177,7 @@ class FaissStore:
         # Only sentences sharing a term score above 0: select among those, not all (at 5M
         # sentences, partitioning every score took 75 ms of a 180 ms question; this, 14 ms).
         # Equal scores keep document order, which is (article, sentence) order (see
-        # indexing._write_keywords): the same tie order as the Milvus store, whose ids differ.
+        # write.py's _write_keywords): the same tie order as the Milvus store, whose ids differ.
         top = np.flatnonzero(scores)
         if len(top) > k:
             kth = np.partition(scores[top], len(top) - k)[len(top) - k]
@@ -354,4 +354,3 @@ def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
         raise IndexMismatchError(
             f"{root}: keyword index is missing or damaged; {FULL_HINT}"
         ) from None
-
