@@ -59,7 +59,7 @@ class Settings:
     # thread-safe and the model runs outside Python's lock: on 2 cores, 4 at once answered
     # 1.1-1.8x as many questions a second as Gradio's default of 1 (docs/scale-out.md).
     ask_concurrency: int = 4
-    # The web UI's access settings (access.py, docs/ui.md "Serving to a team"). users: the
+    # The web UI's access settings (access/rules.py, docs/ui.md "Serving to a team"). users: the
     # users file (`askbrief users add`); "" = no sign-in, allowed on loopback only.
     users: str = ""
     # Nobody uploads or re-indexes through the web UI, editors included.

@@ -1,6 +1,6 @@
 """Where an index lives, from the one string a user types: parsed once, carried everywhere.
 
-index/                     a folder: the embedded FAISS store (faiss_store.py), the default
+index/                     a folder: the embedded FAISS store (store/faiss/), the default
 ./idx.db                   a path ending in .db: Milvus Lite, embedded, no server
 http://host:19530[/name]   a Milvus server or cluster (https: port 443 unless given);
                            /name prefixes the collections (default "askbrief");

@@ -3,9 +3,9 @@ each password (argon2-cffi; the password itself is never stored).
 
     {"users": {"alice": {"role": "editor", "hash": "$argon2id$v=19$m=65536,t=3,p=4$..."}}}
 
-Written only by `askbrief users` (cli_users.py): atomically (a new file renamed over the old, so
+Written only by `askbrief users` (cli/users.py): atomically (a new file renamed over the old, so
 a reader never sees half a file) and readable by its owner only (mode 0600). The web UI reads it
-(access.py) and verifies passwords here, in one place, against a dummy hash for unknown names so
+(rules.py) and verifies passwords here, in one place, against a dummy hash for unknown names so
 that a wrong name costs as much time as a wrong password.
 """
 

@@ -1,6 +1,6 @@
 """`askbrief feeds|fetch|watch`: news that keeps arriving. Feeds are saved into the
-articles folder as files (feeds.py); a watch re-indexes the folder when it changes
-(watch.py). Parse, call the library, print, as in cli.py."""
+articles folder as files (news/feeds.py); a watch re-indexes the folder when it changes
+(news/watch.py). Parse, call the library, print, as in main.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`askbrief users add|list|remove`: the users file that sign-in to the web UI reads
-(users.py). Parse, call the library, print, as in cli.py. Passwords are asked for twice without
+(access/users.py). Parse, call the library, print, as in main.py. Passwords are asked for twice without
 echo on a terminal, or read from the first line of standard input when that is not one (for
 scripts: `printf '%s\\n' "$PW" | askbrief users add alice --role editor --users team.json`)."""
 

@@ -1,6 +1,6 @@
 """Score askbrief on a question set, by the rules of the eval data's README; the report.
 
-The dataset and the scoring rules are eval_data.py's. Answering reads nothing but each
+The dataset and the scoring rules are data.py's. Answering reads nothing but each
 question's text and goes through `Index.ask`, exactly as `askbrief query` does; gold answers
 are read only afterwards, when scoring.
 

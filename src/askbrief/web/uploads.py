@@ -1,7 +1,7 @@
 """Uploads for the web UI: save a browser's files into the articles folder safely, then
 update the index in a background thread while the chat keeps answering.
 
-Kept apart from the Gradio wiring (ui.py) so the rules that guard the disk are tested on
+Kept apart from the Gradio wiring (editing.py) so the rules that guard the disk are tested on
 their own; gradio is never imported here. Messages are plain text: the caller escapes them.
 """
 

@@ -1,6 +1,6 @@
 """The BM25 keyword index that bm25s writes at build time, read back as the plain files it is.
 
-bm25s builds and saves the index (faiss_build.py); questions only need its precomputed
+bm25s builds and saves the index (write.py); questions only need its precomputed
 scores: three CSC arrays, the vocabulary and the parameters. Reading those directly saves a
 cold `askbrief query` the import of bm25s, which pulls in scipy and tqdm (0.3 s of a 0.9 s
 question). Scoring is bm25s's own sum over each query token's postings, in the same order

@@ -1,9 +1,9 @@
 """Reading a Milvus store: Milvus Lite (a .db path, in-process) or a Milvus server, same code.
 
-Everything a question needs lives in Milvus (milvus_schema.py lays it out), so app servers
+Everything a question needs lives in Milvus (schema.py lays it out), so app servers
 hold no index state. Builds never change what a reader sees until they publish: a reader
 pins the published build and sees only the rows visible at it; a build publishes by one
-atomic write of the meta row (milvus_build.py).
+atomic write of the meta row (write.py).
 """
 
 from __future__ import annotations

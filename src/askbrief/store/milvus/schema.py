@@ -1,5 +1,5 @@
-"""The Milvus store's layout, shared by its reader (milvus_store.py) and its writer
-(milvus_build.py): the collections, how rows are keyed and versioned, and how an article's
+"""The Milvus store's layout, shared by its reader (read.py) and its writer
+(write.py): the collections, how rows are keyed and versioned, and how an article's
 text and metadata are cut into VARCHAR parts.
 
     <prefix>_meta       one row: the manifest, the published build number, BM25 totals

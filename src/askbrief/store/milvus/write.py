@@ -487,7 +487,7 @@ def _clip(text: str) -> str:
 
 
 def create_collections(conn: Connection) -> None:
-    """The six collections (milvus_schema.py describes them), Strong consistency: a reader
+    """The six collections (schema.py describes them), Strong consistency: a reader
     on another server sees a build's rows as soon as it sees the meta row publishing them."""
     for kind, (schema, index) in collection_schemas(conn.client).items():
         conn.call(
