@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from common import read_jsonl
 
 from askbrief import Settings, build_index
 from askbrief.ask.focus import keep_on_subject
@@ -47,7 +48,7 @@ NEGATIVES_PER_SET = 40  # cross-period questions asked of each collection, per o
 
 
 def questions_of(dataset: Path) -> list[dict]:
-    return [json.loads(x) for x in (dataset / "questions.jsonl").open() if x.strip()]
+    return read_jsonl(dataset / "questions.jsonl")
 
 
 def day_of(q: dict) -> date:
