@@ -22,7 +22,6 @@ sees only question texts; gold answers are read only to score.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import sys
@@ -34,6 +33,8 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from common import SHARED_EVAL, arg_parser  # noqa: E402
 
 from askbrief.config import MODEL_ID, Settings  # noqa: E402
 from askbrief.console import ProgressBars  # noqa: E402
@@ -50,7 +51,7 @@ from askbrief.eval.evaluate import evaluate  # noqa: E402
 from askbrief.ingest.chunking import split_sentences  # noqa: E402
 from askbrief.ingest.embedding import Embedder  # noqa: E402
 
-DEFAULT_DATASET = Path("/work/shared/eval/dev")
+DEFAULT_DATASET = SHARED_EVAL / "dev"
 BUDGET = 5
 CHUNK_CHARS, CHUNK_OVERLAP = 512, 50
 
@@ -238,7 +239,7 @@ def _say(msg: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arg_parser(__doc__)
     parser.add_argument("dataset", nargs="?", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--limit", type=int, default=None, help="Only the first N questions.")
     args = parser.parse_args(argv)

@@ -20,19 +20,16 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from common import DIM, PYTHON, ROOT, arg_parser, percentile, rss_mb
 
-ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bench-stores"
-DIM = 384
 VOCAB = 30_000
 
 
@@ -131,13 +128,13 @@ def measure(store: str, n: int) -> dict[str, float | str]:
     from askbrief.ask.retrieve import QUOTE_PASSAGES, SENTENCE_HITS
     from askbrief.text import terms
 
-    rss0 = _rss_mb()
+    rss0 = rss_mb()
     t0 = time.perf_counter()
     idx = askbrief.Index(askbrief.Settings.load(store=store), HashEmbedder())  # type: ignore[arg-type]
     opened = time.perf_counter() - t0
     qs = questions(n + 1)
     idx.ask(qs[0])  # warm-up: Milvus Lite builds its keyword postings on the first search
-    rss = _rss_mb() - rss0
+    rss = rss_mb() - rss0
     s = idx.store
     times: dict[str, list[float]] = {"search": [], "sentences": [], "keywords": [], "ask": []}
     for q in qs[1:]:
@@ -155,7 +152,7 @@ def measure(store: str, n: int) -> dict[str, float | str]:
     s.close()
     for name, ms in times.items():
         out[f"{name}_p50"] = statistics.median(ms)
-        out[f"{name}_p95"] = float(np.percentile(ms, 95))
+        out[f"{name}_p95"] = percentile(ms, 95)
     return out
 
 
@@ -176,16 +173,8 @@ def _timed(out: list[float], fn, *args) -> None:  # type: ignore[no-untyped-def]
     out.append((time.perf_counter() - t) * 1000)
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arg_parser(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--questions", type=int, default=60)
     parser.add_argument("--measure", nargs=2, metavar=("STORE", "N"), help=argparse.SUPPRESS)
@@ -200,7 +189,7 @@ def main() -> None:
         for kind, store in (("faiss", "faiss"), ("milvus-lite", "idx.db")):
             path = CACHE / str(size) / store
             result = subprocess.run(
-                [sys.executable, __file__, "--measure", str(path), str(args.questions)],
+                [PYTHON, __file__, "--measure", str(path), str(args.questions)],
                 capture_output=True,
                 text=True,
                 check=True,
