@@ -208,3 +208,12 @@ def plural(count: object, word: str) -> str:
 def counted(count: object, word: str) -> str:
     """'1 passage', '2 passages': messages whose words agree with their numbers."""
     return f"{count} {plural(count, word)}"
+
+
+def first_line(text: str) -> str:
+    """The first line that is not blank, stripped; "" when there is none: an article's title
+    from its text, a one-line summary of an error's message."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""

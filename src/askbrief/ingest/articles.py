@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from askbrief.dates import front_matter, text_date
 from askbrief.errors import ArticleError
 from askbrief.records import Article
+from askbrief.text import first_line
 
 if TYPE_CHECKING:
     from askbrief.ingest.provenance import Uploads
@@ -195,10 +196,10 @@ def _articles_in(
         title, text, url, published = _extract_html(text, shown)
     elif fmt == "md":
         match = _MD_TITLE.search(text)
-        title = match.group(1).strip() if match else _first_line(_after_front_matter(text))
+        title = match.group(1).strip() if match else first_line(_after_front_matter(text))
         published = text_date(text)
     else:
-        title = _first_line(_after_front_matter(text))
+        title = first_line(_after_front_matter(text))
         published = text_date(text)
     if not text.strip():
         raise ArticleError(f"{shown}: no text (empty or whitespace only); skipped")
@@ -342,13 +343,6 @@ def _after_front_matter(text: str) -> str:
     return text[front.end() :] if front else text
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
-
-
 def extract_page(html: str | bytes, url: str | None = None) -> Any:
     """trafilatura's reading of a web page (text, title, url, date), the same for an .html
     file and a page a feed links to. The date comes only from the page's markup (meta tags,
@@ -372,7 +366,7 @@ def _extract_html(html: str, shown: str) -> tuple[str, str, str | None, str | No
     if doc is None or not (doc.text or "").strip():
         raise ArticleError(f"{shown}: no article text found in the HTML; skipped")
     title = (doc.title or "").strip()
-    return title or _first_line(doc.text), doc.text, doc.url or None, doc.date or None
+    return title or first_line(doc.text), doc.text, doc.url or None, doc.date or None
 
 
 def _read_jsonl(data: bytes, shown: str, warnings: list[str]) -> Iterator[Article]:
@@ -433,7 +427,7 @@ def _jsonl_article(record: object, shown: str, lineno: int, bad: _LineWarnings) 
     title = record.get("title")
     return Article(
         id=str(art_id),
-        title=str(title).strip() if title else _first_line(body),
+        title=str(title).strip() if title else first_line(body),
         text=body,
         source_path=shown,
         format="jsonl",

@@ -19,7 +19,7 @@ import httpx
 
 from askbrief import __version__
 from askbrief.ingest.articles import extract_page
-from askbrief.text import counted
+from askbrief.text import counted, first_line
 
 USER_AGENT = f"askbrief/{__version__} (+feeds)"
 TIMEOUT = 10.0  # seconds to connect, to answer and for the whole download
@@ -118,9 +118,9 @@ def download(
     except (httpx.UnsupportedProtocol, httpx.InvalidURL):
         raise FetchError("not an http(s) URL") from None
     except httpx.ConnectError as err:
-        raise FetchError(f"cannot connect ({_first_line(err)})", transient=True) from None
+        raise FetchError(f"cannot connect ({_message(err)})", transient=True) from None
     except httpx.HTTPError as err:
-        raise FetchError(f"network error ({_first_line(err)})", transient=True) from None
+        raise FetchError(f"network error ({_message(err)})", transient=True) from None
 
 
 def parse_feed(got: Download) -> Feed:
@@ -224,9 +224,9 @@ def _xml_problem(err: object) -> str:
     message = getattr(err, "getMessage", None)
     if callable(line) and callable(message):
         return f"{message()} at line {line()}"
-    return _first_line(err)
+    return _message(err)
 
 
-def _first_line(err: object) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__
+def _message(err: object) -> str:
+    """An error's message in one line, else the error's type: "ConnectError"."""
+    return first_line(str(err)) or type(err).__name__
