@@ -16,12 +16,12 @@ from askbrief.ask.index import Index
 from askbrief.config import Settings
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
 from askbrief.ingest.embedding import Embedder
+from askbrief.ingest.prepare import Progress
 from askbrief.records import Article, BuildReport
 from askbrief.store.build import build_index
 from askbrief.store.manifest import FULL_HINT
 from askbrief.web.render import render_status as render_status_line
 from askbrief.web.render import render_status_problem
-from askbrief.web.uploads import Progress
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860

@@ -16,20 +16,21 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from askbrief.errors import ArticleError, AskbriefError
 from askbrief.ingest.articles import SUPPORTED_SUFFIXES, read_path
 from askbrief.ingest.provenance import UploadRecord, log_upload, now_utc, sha256_file
 from askbrief.records import BuildReport
 
+if TYPE_CHECKING:
+    from askbrief.ingest.prepare import Progress
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 120
 UPDATE_THREAD = "askbrief-index-update"
 # Letters and digits of any script, then only space _ - . , ( ) +; no separators, no controls.
 _SAFE_NAME = re.compile(r"[^\W_][\w .,()+-]*")
-
-Progress = Callable[[str, int, int], None]  # build_index's progress(stage, done, total)
 
 
 class UploadRejected(ValueError):
