@@ -135,7 +135,7 @@ def add_user(path: Path, name: str, role: str, password: str, replace: bool = Fa
                 f"user {name!r} already exists in {path}; add --replace to set a new password and role"
             )
         new = name not in users
-        users[name] = User(name, cast(Role, role), digest)
+        users[name] = User(name, role, digest)  # a Role: checked against ROLES above
         save_users(path, users)
     return new
 
