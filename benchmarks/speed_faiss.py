@@ -148,6 +148,19 @@ def bench_faiss(
 
 def approx_rows(faiss, xb, xq, truth, count, role, kind, k, args) -> list[list[object]]:  # type: ignore[no-untyped-def]
     rows: list[list[object]] = []
+
+    def sweep(index, name: str, owner, setting: str, values, t_build: float) -> None:  # type: ignore[no-untyped-def]
+        """One row per value of the index's search `setting` (on `owner`), on --threads."""
+        mem = index_mb(faiss, index)
+        faiss.omp_set_num_threads(args.threads)
+        for value in values:
+            setattr(owner, setting, value)
+            times, found = search_latency(index, xq, max(k, 10))
+            recall = recall_at(found, truth)
+            rows.append(
+                approx_row(count, role, kind, name.format(value), t_build, mem, times, recall)
+            )
+
     # HNSW
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     t = time.perf_counter()
@@ -155,23 +168,7 @@ def approx_rows(faiss, xb, xq, truth, count, role, kind, k, args) -> list[list[o
     hnsw.hnsw.efConstruction = 40
     hnsw.add(xb)
     t_build = time.perf_counter() - t
-    mem = index_mb(faiss, hnsw)
-    faiss.omp_set_num_threads(args.threads)
-    for ef in (32, 64, 128, 256):
-        hnsw.hnsw.efSearch = ef
-        times, found = search_latency(hnsw, xq, max(k, 10))
-        rows.append(
-            approx_row(
-                count,
-                role,
-                kind,
-                f"HNSW32 efSearch={ef}",
-                t_build,
-                mem,
-                times,
-                recall_at(found, truth),
-            )
-        )
+    sweep(hnsw, "HNSW32 efSearch={}", hnsw.hnsw, "efSearch", (32, 64, 128, 256), t_build)
     print(f"  faiss {count} {role} {kind}: HNSW built in {t_build:.1f}s", file=sys.stderr)
     del hnsw
     # IVF
@@ -185,23 +182,7 @@ def approx_rows(faiss, xb, xq, truth, count, role, kind, k, args) -> list[list[o
     ivf.train(xb[rng.choice(len(xb), min(len(xb), 30 * nlist), replace=False)])
     ivf.add(xb)
     t_build = time.perf_counter() - t
-    mem = index_mb(faiss, ivf)
-    faiss.omp_set_num_threads(args.threads)
-    for nprobe in (8, 32, 64):
-        ivf.nprobe = nprobe
-        times, found = search_latency(ivf, xq, max(k, 10))
-        rows.append(
-            approx_row(
-                count,
-                role,
-                kind,
-                f"IVF{nlist},Flat nprobe={nprobe}",
-                t_build,
-                mem,
-                times,
-                recall_at(found, truth),
-            )
-        )
+    sweep(ivf, f"IVF{nlist},Flat nprobe={{}}", ivf, "nprobe", (8, 32, 64), t_build)
     print(f"  faiss {count} {role} {kind}: IVF built in {t_build:.1f}s", file=sys.stderr)
     del ivf, quant
     return rows
