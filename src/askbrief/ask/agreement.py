@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -40,6 +40,10 @@ class Located(Protocol):
     def end(self) -> int: ...
     @property
     def text(self) -> str: ...
+
+
+# count_votes hands each of `ranked` back to `entities_of`: whatever kind of sentence it is given
+L = TypeVar("L", bound=Located)
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,8 @@ def candidates_of(
 def count_votes(
     kinds: frozenset[str],
     asked: set[str],
-    ranked: Sequence[Located],
-    entities_of: Callable[[Located], Sequence[Entity]],
+    ranked: Sequence[L],
+    entities_of: Callable[[L], Sequence[Entity]],
     text_of: Callable[[str], str],
 ) -> Votes:
     """Votes over the first AGREE_DEPTH of `ranked` (best first): an article's vote for an
