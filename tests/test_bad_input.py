@@ -212,7 +212,7 @@ def test_duplicate_becomes_indexed_when_the_canonical_copy_goes(
     (folder / "a.txt").unlink()
     second = build_index(settings, embedder)
     assert (second.added, second.removed, second.articles) == (1, 1, 1)
-    assert FaissStore(settings.index_dir).article_ids() == ["b.txt"]
+    assert FaissStore(settings.location).article_ids() == ["b.txt"]
 
 
 def test_file_that_vanishes_mid_run_is_skipped(
@@ -339,7 +339,7 @@ def test_five_megabyte_article_indexes_and_quotes_exactly(tmp_path: Path) -> Non
     report = build_index(settings, HashingEmbedder())
     print(f"\n5 MB article indexed (model excluded) in {time.perf_counter() - t0:.1f}s")
     assert report.articles == 2 and report.passages > 5000
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     assert store.article("big.txt").text == text
     sids, _ = store.search_keywords(terms("Quarrington aqueduct Talia Moreno"), 3)
     row = store.sentence_rows([int(sids[0])])[int(sids[0])]
@@ -360,7 +360,7 @@ def test_ten_thousand_tiny_articles_index(tmp_path: Path) -> None:
     report = build_index(settings, HashingEmbedder())
     print(f"\n10,001 tiny articles indexed (model excluded) in {time.perf_counter() - t0:.1f}s")
     assert report.articles == 10_001 and report.passages == 10_001 and not report.warnings
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     sids, _ = store.search_keywords(terms("Quarrington aqueduct"), 1)
     assert store.sentence_rows([int(sids[0])])[int(sids[0])].article_id == "99/needle.txt"
     again = build_index(settings, HashingEmbedder())

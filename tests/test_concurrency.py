@@ -69,7 +69,7 @@ def test_second_index_run_waits_for_the_first_and_never_interleaves(
     # The second read the folder only once it had the lock, so it found nothing to do.
     assert "added 0, updated 0, removed 0, unchanged 2; 0 passages embedded" in out2
     assert [g.name for g in generations(settings.index_dir)] == ["gen-000002", "gen-000003"]
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     assert store.manifest["articles"] == 2 and store.dense.ntotal == store.manifest["passages"]
 
 

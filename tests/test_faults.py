@@ -106,7 +106,7 @@ def cites_volcano(settings: Settings, embedder: CountingEmbedder) -> bool:
 
 def assert_sound(settings: Settings, embedder: CountingEmbedder) -> None:
     """Opens cleanly, answers with exact spans, and no scratch or stray generation is left."""
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     answer = Index(settings, embedder).ask(SEED_Q)
     assert answer.answered
     for q in answer.quotes:
@@ -277,7 +277,7 @@ def test_damaged_index_is_one_line_error_and_full_rebuild_recovers(
     assert gen is not None and gen.name == "gen-000001"
     damage(gen, settings.index_dir)
     with pytest.raises(IndexMismatchError, match="askbrief index --full"):
-        FaissStore(settings.index_dir)
+        FaissStore(settings.location)
     for args in (["stats"], ["query", SEED_Q], ["show", "000_27ae2b7c35e19781.txt"]):
         result = cli_run(args, settings)
         assert result.exit_code == 1, (args, result.output)
@@ -332,7 +332,7 @@ def test_database_damaged_after_open_is_a_one_line_error(
 ) -> None:
     """Damage that appears while the index is open surfaces as the same kind of error."""
     settings = fresh_copy(built, tmp_path)
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     store.db.close()
     store.db = sqlite3.connect(":memory:", check_same_thread=False)  # tables gone
     with pytest.raises(IndexMismatchError, match="metadata database .*--full"):

@@ -103,9 +103,9 @@ def test_index_from_another_model_is_refused(
     manifest["model"] = "some-other-model"
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexMismatchError, match="some-other-model.*askbrief index --full"):
-        FaissStore(s.index_dir)
+        FaissStore(s.location)
     build_index(s, counting, full=True)
-    assert FaissStore(s.index_dir).manifest["model"] == "all-MiniLM-L6-v2"
+    assert FaissStore(s.location).manifest["model"] == "all-MiniLM-L6-v2"
 
 
 class ExplodingEmbedder(CountingEmbedder):

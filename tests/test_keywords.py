@@ -66,14 +66,14 @@ def test_update_tokenises_only_new_and_changed_articles(
     texts = [harbor.read_text(), (articles_dir / "volcano.txt").read_text()]
     assert tokenised and all(any(t in text for text in texts) for t in tokenised)
 
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     hits = _keyword_hits(store, "turquoise")
     assert hits and store.article(hits[0][0]).source_path.endswith("harbor.md")
 
     # The same keyword search as a build from scratch of the same articles.
     fresh = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "fresh")
     build_index(fresh, embedder)
-    scratch = FaissStore(fresh.index_dir)
+    scratch = FaissStore(fresh.location)
     for query in [*QUERIES, "turquoise panels"]:
         assert _keyword_hits(store, query) == _keyword_hits(scratch, query)
 
@@ -84,7 +84,7 @@ def test_generation_without_stored_tokens_still_updates(
     """A generation written before tokens were stored: the update tokenises everything."""
     settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
     build_index(settings, embedder)
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     (store.generation / "bm25_tokens.npz").unlink()
     manifest = json.loads((store.generation / "manifest.json").read_text())
     del manifest["files"]["bm25_tokens.npz"]
@@ -93,12 +93,12 @@ def test_generation_without_stored_tokens_still_updates(
     (articles_dir / "note.txt").write_text("A short note about harbor solar panels.\n")
     build_index(settings, embedder)
     assert len(tokenised) > 5  # everything tokenised again
-    again = FaissStore(settings.index_dir)
+    again = FaissStore(settings.location)
     assert (again.generation / "bm25_tokens.npz").is_file()
     fresh = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "fresh")
     build_index(fresh, embedder)
     for query in QUERIES:
-        assert _keyword_hits(again, query) == _keyword_hits(FaissStore(fresh.index_dir), query)
+        assert _keyword_hits(again, query) == _keyword_hits(FaissStore(fresh.location), query)
 
 
 def test_top_k_is_the_best_k_in_score_then_document_order(
@@ -108,7 +108,7 @@ def test_top_k_is_the_best_k_in_score_then_document_order(
     document (article, sentence) order, and nothing that shares no term."""
     settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
     build_index(settings, embedder)
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     for query in ["solar panels harbor", "chess tournament champion", "ceasefire Ukraine Russia"]:
         known = [t for t in terms(query) if t in store.keywords.vocab_dict]
         scores = store.keywords.get_scores(known)
@@ -127,7 +127,7 @@ def test_keyword_index_scores_as_bm25s_does(articles_dir: Path, tmp_path: Path, 
 
     settings = Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "index")
     build_index(settings, embedder)
-    store = FaissStore(settings.index_dir)
+    store = FaissStore(settings.location)
     reference = bm25s.BM25.load(str(store.generation / "bm25"))
     assert store.keywords.vocab_dict == reference.vocab_dict
     for query in ["solar panels harbor", "ceasefire Ukraine Russia Russia", "zzzunknown solar"]:

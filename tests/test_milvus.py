@@ -223,7 +223,7 @@ def test_workers_embed_the_same_vectors(
     build_index(one, embedder)
     report = build_index(two)
     assert report.added == 5
-    a, b = FaissStore(one.index_dir), FaissStore(two.index_dir)
+    a, b = FaissStore(one.location), FaissStore(two.location)
     sids = sorted(a.sentence_rows(list(range(1, 1000))))
     assert sids == sorted(b.sentence_rows(list(range(1, 1000))))
     np.testing.assert_allclose(a.sentence_vectors(sids), b.sentence_vectors(sids), atol=1e-5)

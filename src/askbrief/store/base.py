@@ -1,9 +1,10 @@
-"""The two stores as peers: the read interface both answer, and the one place that opens one.
+"""The two stores as peers: the read interface both answer, and the one place that asks a
+location which store it names (`store_kind`).
 
-The query side (index.py), `askbrief show|stats|articles` and evaluation call `open_store`
-and use only `ReadStore`, so they work the same over the FAISS folder (faiss_store.py) and
-Milvus (milvus_store.py). Where the index lives is a `location.StoreLocation`, parsed once
-by `Settings`.
+The query side (ask/), `askbrief show|stats|articles` and evaluation call `open_store` and
+use only `ReadStore`, so they work the same over the FAISS folder (faiss/) and Milvus
+(milvus/); build.py asks `store_kind` for the writer. Where the index lives is a
+`location.StoreLocation`, parsed once by `Settings`; both stores take it.
 """
 
 from __future__ import annotations
@@ -11,16 +12,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: choosing a store imports nothing heavy
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
     import numpy as np
 
     from askbrief.config import Settings
     from askbrief.ingest.entities import Entity
-    from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
+    from askbrief.ingest.prepare import BuildJob
+    from askbrief.location import StoreLocation
+    from askbrief.records import Article, ArticleEntry, BuildReport, PassageRow, SentenceRow
 
 
 class ReadStore(Protocol):
-    """What the query side may ask of a store: FAISS (faiss_store.FaissStore) and Milvus
-    (milvus_store.MilvusStore) both answer it."""
+    """What the query side may ask of a store: FAISS (faiss/read.py's FaissStore) and Milvus
+    (milvus/read.py's MilvusStore) both answer it."""
 
     manifest: dict[str, Any]
 
@@ -41,14 +47,35 @@ class ReadStore(Protocol):
     def articles_holding(self, tokens: list[str], articles: set[str]) -> dict[str, set[str]]: ...
 
 
+class StoreWriter(Protocol):
+    """What build.py asks of a store's writer (faiss/write.py's FaissWriter, milvus/write.py's
+    MilvusWriter): hold the store for one build at a time, then build into it."""
+
+    def lock(
+        self, on_wait: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]: ...
+    def build(self, job: BuildJob, full: bool) -> BuildReport: ...
+
+
+class StoreKind(Protocol):
+    """A store's sub-package (store/faiss, store/milvus), as its __init__ offers it: each
+    opens its reader or its writer, importing only the side asked for."""
+
+    def open_reader(self, location: StoreLocation) -> ReadStore: ...
+    def open_writer(self, location: StoreLocation) -> StoreWriter: ...
+
+
+def store_kind(location: StoreLocation) -> StoreKind:
+    """The one place that asks a location which store it names."""
+    if location.is_milvus:
+        import askbrief.store.milvus as milvus_store
+
+        return milvus_store
+    import askbrief.store.faiss as faiss_store
+
+    return faiss_store
+
+
 def open_store(settings: Settings) -> ReadStore:
-    """The index named by settings.store_uri, opened for reading."""
-    loc = settings.location
-    if loc.is_milvus:
-        from askbrief.store.milvus.read import MilvusStore
-
-        return MilvusStore(loc)
-    from askbrief.store.faiss.read import FaissStore
-
-    assert loc.path is not None
-    return FaissStore(loc.path)
+    """The index settings.location names, opened for reading."""
+    return store_kind(settings.location).open_reader(settings.location)

@@ -1,16 +1,16 @@
 """Build or update the index: embed only articles that are new or changed (by content hash).
 
-`build_index` reads the articles folder under a lock and hands the work to the writer of the
-store `settings.location` names: faiss_build.py for a folder, milvus_build.py for a .db path
-or a server. Both run the same steps (build_steps.py). Articles from files uploaded through
-the web UI carry who added them and when, from the upload log (provenance.py).
+`build_index` asks the writer of the store `settings.location` names (faiss/write.py for a
+folder, milvus/write.py for a .db path or a server) for its lock, reads the articles folder
+under it, and hands the writer the work. Both run the same steps (ingest/prepare.py).
+Articles from files uploaded through the web UI carry who added them and when, from the
+upload log (provenance.py).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 
 from askbrief.config import Settings
@@ -21,10 +21,7 @@ from askbrief.ingest.prepare import BuildJob, Progress, pause_point
 from askbrief.ingest.provenance import provenance_for
 from askbrief.ingest.workers import EmbeddingWorkers
 from askbrief.records import BuildReport
-from askbrief.store.faiss.write import build_faiss
-from askbrief.store.milvus.write import build_milvus
-
-LOCK = ".lock"
+from askbrief.store.base import store_kind
 
 
 def build_index(
@@ -39,7 +36,8 @@ def build_index(
 ) -> BuildReport:
     """Index `settings.articles_dir` into the store `settings.location` names, incrementally
     unless `full`; `workers` processes (default settings.workers) embed in parallel, on a
-    Ray cluster if `ray` (workers.py). `progress(stage, done, total)` hears how far it is."""
+    Ray cluster if `ray` (workers.py). `progress(stage, done, total)` hears how far it is;
+    `on_wait(message)`, that another build holds the store and this one waits for it."""
     t0 = time.perf_counter()
     folder, where = settings.articles_dir, settings.location
     workers = settings.workers if workers is None else workers
@@ -47,7 +45,8 @@ def build_index(
         raise AskbriefError(f"{folder}: no such folder; put articles there or pass --articles DIR")
     if workers < 1:
         raise AskbriefError("workers must be at least 1")
-    with _build_lock(settings, on_wait):
+    writer = store_kind(where).open_writer(where)
+    with writer.lock(on_wait):
         pause_point("locked")
         # Read only now: a build that waited for another sees the folder as it is now. The
         # upload log first: an upload is logged after its file is saved, so what it lists
@@ -60,39 +59,5 @@ def build_index(
             )
         with EmbeddingWorkers(embedder or Embedder(), workers, ray) as embedding:
             job = BuildJob(found.articles, notes + found.warnings, settings, embedding, progress)
-            if where.is_milvus:
-                report = build_milvus(job, where, full)
-            else:
-                assert where.path is not None
-                report = build_faiss(job, where.path, full)
+            report = writer.build(job, full)
     return replace(report, seconds=time.perf_counter() - t0)
-
-
-@contextmanager
-def _build_lock(settings: Settings, on_wait: Callable[[str], None] | None) -> Iterator[None]:
-    """One build at a time: a lock file in the FAISS folder, or beside a Milvus Lite .db.
-    A Milvus server has no file to lock; its writer checks at publish time instead that no
-    other build started meanwhile (milvus_build.py)."""
-    from filelock import FileLock, Timeout
-
-    where = settings.location
-    if where.path is None:
-        yield
-        return
-    if where.is_milvus:
-        where.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = where.path.with_name(where.path.name + LOCK)
-    else:
-        where.path.mkdir(parents=True, exist_ok=True)
-        lock_path = where.path / LOCK
-    lock = FileLock(str(lock_path))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if on_wait:
-            on_wait(f"another askbrief index is updating {where.shown}; waiting for it to finish")
-        lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()

@@ -24,6 +24,7 @@ import numpy as np
 
 from askbrief.errors import IndexMismatchError, NoIndexError
 from askbrief.ingest.entities import Entity
+from askbrief.location import StoreLocation
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
 from askbrief.store.faiss.keywords import KeywordIndex
 from askbrief.store.manifest import FULL_HINT, check_manifest, read_manifest, verify_files
@@ -92,10 +93,12 @@ def generations(root: Path) -> list[Path]:
 
 
 class FaissStore:
-    """One generation of the index, opened read-only."""
+    """One generation of the index folder `location` names, opened read-only."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, location: StoreLocation) -> None:
+        assert location.path is not None, "a FAISS store is a folder"
+        self.location = location
+        self.root = root = location.path
         for attempt in range(3):
             gen = read_current(root)
             try:

@@ -11,6 +11,8 @@ import os
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ from askbrief.ingest.prepare import (
     tag_entities,
     vectors_for,
 )
+from askbrief.location import StoreLocation
 from askbrief.records import Article, BuildReport
 from askbrief.store.faiss.read import (
     CURRENT,
@@ -43,6 +46,7 @@ from askbrief.store.faiss.read import (
     read_only_uri,
 )
 from askbrief.store.faiss.vectors import fit_vector_index, new_vector_index
+from askbrief.store.lockfile import hold
 from askbrief.store.manifest import (
     FULL_HINT,
     MANIFEST,
@@ -53,6 +57,8 @@ from askbrief.store.manifest import (
     verify_files,
 )
 from askbrief.text import keyword_tokens
+
+LOCK = ".lock"  # in the index folder, held by the one build allowed at a time
 
 if TYPE_CHECKING:
     import faiss
@@ -80,22 +86,39 @@ CREATE INDEX entities_by_article ON entities (article_id);
 """
 
 
-def build_faiss(job: BuildJob, root: Path, full: bool) -> BuildReport:
-    """Build a new generation in a scratch folder, then publish it; on any failure the
-    scratch folder goes and CURRENT still names the previous generation."""
-    _remove_scratch(root)
-    old_gen = None if full else current_generation(root)
-    if old_gen is not None:
-        _check_reusable(old_gen, job, root)
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    try:
-        report = _build_into(tmp, old_gen, job, root)
-        _publish(root, tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return report
+class FaissWriter:
+    """Builds generations in the index folder `location` names (build.py asks it)."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        assert location.path is not None, "a FAISS store is a folder"
+        self.location = location
+        self.root = location.path
+
+    @contextmanager
+    def lock(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """One build at a time: a lock file in the folder (made here if missing)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with hold(self.root / LOCK, self.location.shown, on_wait):
+            yield
+
+    def build(self, job: BuildJob, full: bool) -> BuildReport:
+        """Build a new generation in a scratch folder, then publish it; on any failure the
+        scratch folder goes and CURRENT still names the previous generation. The caller
+        holds `lock`."""
+        root = self.root
+        _remove_scratch(root)
+        old_gen = None if full else current_generation(root)
+        if old_gen is not None:
+            _check_reusable(old_gen, job, root)
+        tmp = root / f".tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            report = _build_into(tmp, old_gen, job, root)
+            _publish(root, tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return report
 
 
 def _remove_scratch(root: Path) -> None:

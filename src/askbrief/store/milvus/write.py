@@ -10,8 +10,8 @@ A build gets a number B above every build before it (published or started), then
 4. updates the keyword statistics (each term row keeps its previous count for readers
    still at P), flushes, and publishes by writing B into the meta row.
 
-Milvus Lite: one build at a time is a file lock beside the .db (build.py). A server has
-no such lock: a build notes B in the meta row when it starts and checks it before each
+Milvus Lite: one build at a time is a file lock beside the .db (`MilvusWriter.lock`). A
+server has no such lock: a build notes B in the meta row when it starts and checks it before each
 write round and before publishing, so of two overlapping builds the later one wins and the
 earlier stops with an error; the winner removes what the loser wrote before it publishes.
 """
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from askbrief.errors import AskbriefError, IndexMismatchError
@@ -37,6 +38,7 @@ from askbrief.ingest.prepare import (
 )
 from askbrief.location import MILVUS, StoreLocation
 from askbrief.records import Article, BuildReport
+from askbrief.store.lockfile import hold
 from askbrief.store.manifest import FULL_HINT, manifest_fields, reuse_problem
 from askbrief.store.milvus.connection import Connection
 from askbrief.store.milvus.schema import (
@@ -65,14 +67,35 @@ ROUND_PASSAGES = 2048  # embedded and written per round: bounded memory, steady 
 WRITE_ROWS = 500
 WRITE_BYTES = 4 << 20
 PLACEHOLDER = [0.0] * PLACEHOLDER_DIM
+LOCK = ".lock"  # Milvus Lite: <name>.db.lock beside the .db
 
 
-def build_milvus(job: BuildJob, loc: StoreLocation, full: bool) -> BuildReport:
-    conn = Connection(loc, create=True)
-    try:
-        return _Builder(conn, job).run(full)
-    finally:
-        conn.close()
+class MilvusWriter:
+    """Builds into the Milvus store `location` names, Lite or server (build.py asks it)."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        self.location = location
+
+    @contextmanager
+    def lock(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """One build at a time: Milvus Lite, a lock file beside the .db. A server has no
+        file to lock: the build itself checks that no other started meanwhile (_guard)."""
+        path = self.location.path
+        if self.location.kind == MILVUS or path is None:
+            yield
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with hold(path.with_name(path.name + LOCK), self.location.shown, on_wait):
+            yield
+
+    def build(self, job: BuildJob, full: bool) -> BuildReport:
+        """Update the store (or rebuild it, if `full`) and publish; readers see nothing of
+        it until then. The caller holds `lock`."""
+        conn = Connection(self.location, create=True)
+        try:
+            return _Builder(conn, job).run(full)
+        finally:
+            conn.close()
 
 
 class _Builder:
