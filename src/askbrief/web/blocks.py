@@ -96,7 +96,7 @@ class AskbriefBlocks(gr.Blocks):
 
     access: Access | None = None  # make_app sets it
 
-    def launch(self, **kwargs: Any) -> Any:  # type: ignore[override]
+    def launch(self, **kwargs: Any) -> Any:  # type: ignore[override]  # passes gradio's own on
         defaults: dict[str, Any] = {
             "server_name": DEFAULT_HOST,
             "share": False,

@@ -39,9 +39,10 @@ class _SkipStubWriting(importlib.abc.MetaPathFinder):
         def exec_module(module: ModuleType) -> None:
             run(module)
             if hasattr(module, "create_or_modify_pyi"):
+                # patching gradio's module: its attributes are not known to the checker
                 module.create_or_modify_pyi = _no_stub  # type: ignore[attr-defined]
 
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]  # on purpose
         return spec
 
 
