@@ -28,7 +28,7 @@ import numpy as np
 
 import askbrief
 from askbrief.ask.focus import focus, holding
-from askbrief.ask.index import _collection_now
+from askbrief.ask.index import collection_now
 from askbrief.ask.ranking import answer_probability, is_close, load_weights
 from askbrief.ask.timeframe import resolve
 from askbrief.text import normalize
@@ -59,7 +59,7 @@ def main() -> None:
         asked = (
             date.fromisoformat(q["date"].replace("/", "-")) if q["type"] != "off-period" else None
         )
-        now = asked or _collection_now(idx.store)
+        now = asked or collection_now(idx.store)
         window = resolve(q["question"], now) if now else None
         s = idx.score(q["question"], window=window, now=now)
         model, _ = weights.answer_model(dated=now is not None)

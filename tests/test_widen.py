@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_offsets import PIECES
 
-from askbrief.ask.answer import Candidate, widen
+from askbrief.ask.answer import widen
 from askbrief.ingest.chunking import chunk
-from askbrief.records import Article
+from askbrief.records import Article, Candidate
 from askbrief.text import term_set
 
 STORY = (

@@ -69,6 +69,25 @@ class PassageRow:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One candidate sentence of a question, from retrieval to quote: where it is, its text,
+    what retrieval found of it, and its score at the latest stage (ranker, then reader)."""
+
+    article_id: str
+    idx: int  # sentence number within the article
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+    following: tuple[int, int] | None = None  # (start, end) of the article's next sentence
+    headline: bool = False  # the article's first sentence, repeating its title
+    sid: int = -1  # its sentence id in the index (-1: not from a search)
+    context: str = ""  # its neighbouring sentences' text, for word coverage
+    passage: float = 0.0  # the best score of a passage holding it
+    passage_rank: int | None = None  # that passage's rank, if one of the best passages
+
+
+@dataclass(frozen=True)
 class Quote:
     n: int
     text: str

@@ -5,26 +5,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from askbrief.dates import article_date
-from askbrief.records import Answer, Article, Quote, Source
+from askbrief.records import Answer, Article, Candidate, Quote, Source
 from askbrief.text import normalize, term_set
 
 NOT_ANSWERED = "The articles don't answer this."
 MIN_QUOTE_WORDS = 4
-
-
-@dataclass(frozen=True)
-class Candidate:
-    article_id: str
-    idx: int  # sentence number within the article
-    start: int
-    end: int
-    text: str
-    score: float
-    following: tuple[int, int] | None = None  # (start, end) of the article's next sentence
-    headline: bool = False  # the article's first sentence, repeating its title
 
 
 def is_quotable(text: str) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from askbrief.ask.answer import Candidate, is_headline, is_quotable
+from askbrief.ask.answer import is_headline, is_quotable
 from askbrief.ask.timeframe import Window
 from askbrief.dates import article_date
+from askbrief.records import Candidate
 from askbrief.store.base import ReadStore
 from askbrief.text import normalize
 

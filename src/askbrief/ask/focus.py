@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from askbrief.ask.answer import Candidate, nearest_read
+from askbrief.ask.answer import nearest_read
 from askbrief.ask.ranking import name_spans
 from askbrief.ask.timeframe import CALENDAR_WORDS
+from askbrief.records import Candidate
 from askbrief.store.base import ReadStore
 from askbrief.text import normalize, terms
 

@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from askbrief.text import terms
+from askbrief.text import term_set, terms
 
 
 class FeatureSet(tuple[str, ...]):
@@ -211,11 +211,11 @@ def load_weights() -> Weights:
 
 def novelty(question: str, sentence: str) -> float:
     """Names and numbers the sentence adds to the question: an answer brings something new."""
-    asked = set(terms(question))
+    asked = term_set(question)
     found = _NAME.findall(sentence) + re.findall(r"\d[\d,.]*", sentence)
     if not found:
         return 0.0
-    new = [f for f in found if not set(terms(f)) <= asked]
+    new = [f for f in found if not term_set(f) <= asked]
     return len(new) / len(found)
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from askbrief.ask.candidates import Cand, Pool
 from askbrief.ask.ranking import FULL_COVER, SPREAD_TOP, coverage, names
+from askbrief.records import Candidate
 from askbrief.store.base import ReadStore
 from askbrief.text import term_set, terms
 
 
-def covers_known(idf: dict[str, float], dfs: dict[str, int], cands: Sequence[Cand]) -> bool:
+def covers_known(idf: dict[str, float], dfs: dict[str, int], cands: Sequence[Candidate]) -> bool:
     """Does one sentence (with its neighbours) hold FULL_COVER of the question's words that
     the articles use at all? A word no article has cannot be matched, so it does not count
     against the sentence."""
@@ -25,7 +25,7 @@ def covers_known(idf: dict[str, float], dfs: dict[str, int], cands: Sequence[Can
     return max(coverage(known, term_set(c.text) | term_set(c.context)) for c in cands) >= FULL_COVER
 
 
-def name_cover(question: str, best: list[Cand]) -> float:
+def name_cover(question: str, best: list[Candidate]) -> float:
     """Off-topic questions name people and things the best sentences never mention."""
     wanted = names(question)
     if not wanted:
@@ -54,8 +54,9 @@ def spread(cands: Sequence[Any], scores: np.ndarray) -> float:
     return len({cands[i].article_id for i in top}) / max(1, len(top))
 
 
-def list_agreement(pool: Pool, dsids: np.ndarray, ksids: np.ndarray) -> float:
-    rows = pool.store.sentence_rows([int(s) for s in list(dsids[:10]) + list(ksids[:10])])
+def list_agreement(store: ReadStore, dsids: np.ndarray, ksids: np.ndarray) -> float:
+    """How much the articles of the 10 best sentences by dense and by keyword search overlap."""
+    rows = store.sentence_rows([int(s) for s in list(dsids[:10]) + list(ksids[:10])])
     dense_articles = {rows[int(s)].article_id for s in dsids[:10] if int(s) in rows}
     key_articles = {rows[int(s)].article_id for s in ksids[:10] if int(s) in rows}
     if not dense_articles or not key_articles:

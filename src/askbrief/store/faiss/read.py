@@ -16,9 +16,11 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +30,9 @@ from askbrief.location import StoreLocation
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
 from askbrief.store.faiss.keywords import KeywordIndex
 from askbrief.store.manifest import FULL_HINT, check_manifest, read_manifest, verify_files
+
+if TYPE_CHECKING:  # imported where used: opening a store should not wait for faiss at import
+    import faiss
 
 CURRENT = "CURRENT"
 META_DB = "meta.sqlite"
@@ -41,6 +46,7 @@ GENERATION = re.compile(r"gen-\d{6,}")
 # so a new setting needs no rebuild. recall@10 >= 0.985 against exhaustive search on real
 # questions at 1M.
 NPROBE = 128
+ARTICLE_SIDS_CACHE = 20_000  # articles whose sentence ids are kept between questions
 
 # Who uploaded an article and when (provenance.py): columns that indexes written before
 # provenance lack (write.py's SCHEMA makes the tables). Readers read them only where
@@ -113,6 +119,8 @@ class FaissStore:
     def _open(self, gen: Path) -> None:
         root = self.root
         self.generation = gen
+        self._sids: OrderedDict[str, np.ndarray] = OrderedDict()  # article id -> sentence ids
+        self._sids_lock = threading.Lock()
         self.manifest = read_manifest(gen)
         check_manifest(self.manifest, root)
         verify_files(gen, self.manifest)
@@ -213,14 +221,9 @@ class FaissStore:
         names = sorted(articles)
         if not names:
             return {}
-        marks = ",".join("?" * len(names))
-        rows = self._rows(
-            f"SELECT sid, article_id FROM sentences WHERE article_id IN ({marks})", names
-        )
-        code = {a: i for i, a in enumerate(names)}
         owner = np.full(self._max_sid + 1, -1, dtype=np.int32)
-        for sid, article_id in rows:
-            owner[sid] = code[article_id]
+        for code, sids in enumerate(self._article_sids(names)):
+            owner[sids] = code
         indptr, indices = self.keywords.scores["indptr"], self.keywords.scores["indices"]
         vocab = self.keywords.vocab_dict
         out: dict[str, set[str]] = {}
@@ -230,6 +233,30 @@ class FaissStore:
                 continue
             held = owner[self.keyword_ids[indices[indptr[v] : indptr[v + 1]]]]
             out[term] = {names[c] for c in np.unique(held[held >= 0])}
+        return out
+
+    def _article_sids(self, names: list[str]) -> list[np.ndarray]:
+        """Each article's sentence ids, kept for the generation (they never change in one):
+        the articles of one question recur in the next."""
+        with self._sids_lock:
+            return self._cached_sids(names)
+
+    def _cached_sids(self, names: list[str]) -> list[np.ndarray]:
+        cache = self._sids
+        missing = [a for a in names if a not in cache]
+        for chunk in _batches(missing):
+            found: dict[str, list[int]] = {a: [] for a in chunk}
+            marks = ",".join("?" * len(chunk))
+            for sid, article_id in self._rows(
+                f"SELECT sid, article_id FROM sentences WHERE article_id IN ({marks})", chunk
+            ):
+                found[article_id].append(sid)
+            cache.update((a, np.asarray(s, dtype=np.int64)) for a, s in found.items())
+        out = [cache[a] for a in names]
+        for a in names:
+            cache.move_to_end(a)
+        while len(cache) > ARTICLE_SIDS_CACHE:
+            cache.popitem(last=False)
         return out
 
     def sentence_vectors(self, sids: list[int]) -> np.ndarray:
@@ -260,6 +287,45 @@ class FaissStore:
         )
         return [SentenceRow(*r) for r in rows]
 
+    def sentences_of(self, article_ids: list[str]) -> dict[str, list[SentenceRow]]:
+        """Every sentence of each article, in order: one query for a question's articles."""
+        out: dict[str, list[SentenceRow]] = {a: [] for a in article_ids}
+        for chunk in _batches(sorted(set(article_ids))):
+            rows = self._rows(
+                'SELECT sid, article_id, idx, start, "end" FROM sentences'
+                f" WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, idx",
+                chunk,
+            )
+            for r in rows:
+                out[r[1]].append(SentenceRow(*r))
+        return out
+
+    def entities_of(self, article_ids: list[str]) -> dict[str, list[Entity]]:
+        """Each article's named entities, by start: one query for a question's articles."""
+        out: dict[str, list[Entity]] = {a: [] for a in article_ids}
+        for chunk in _batches(sorted(set(article_ids))):
+            rows = self._rows(
+                'SELECT article_id, start, "end", label FROM entities'
+                f" WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, start",
+                chunk,
+            )
+            for r in rows:
+                out[r[0]].append((r[1], r[2], r[3]))
+        return out
+
+    def articles(self, article_ids: list[str]) -> dict[str, Article]:
+        """The articles found among `article_ids`: one query for a question's articles."""
+        out: dict[str, Article] = {}
+        for chunk in _batches(sorted(set(article_ids))):
+            rows = self._rows(
+                "SELECT id, title, text, source_path, format, source, url, published"
+                f"{self._provenance} FROM articles"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((r[0], Article(*r)) for r in rows)
+        return out
+
     def entities(self, article_id: str) -> list[Entity]:
         """(start, end, label) of the named entities in an article's text, by start."""
         rows = self._rows(
@@ -289,6 +355,11 @@ class FaissStore:
         return [ArticleEntry(*r) for r in rows]
 
 
+def _batches(ids: list[str], size: int = 500) -> list[list[str]]:
+    """Ids in slices small enough for one SQL `IN (...)` each."""
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def read_only_uri(path: Path) -> str:
     """A read-only SQLite URI; as_uri() escapes '?', '#' and '%' in folder names."""
     return path.resolve().as_uri() + "?mode=ro"
@@ -307,7 +378,7 @@ def _open_db(path: Path, root: Path) -> sqlite3.Connection:
     return db
 
 
-def _read_faiss(path: Path, root: Path):  # type: ignore[no-untyped-def]
+def _read_faiss(path: Path, root: Path) -> faiss.Index:
     import faiss
 
     if not path.is_file():
@@ -349,7 +420,7 @@ def _top(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     return ids[0][keep], scores[0][keep]
 
 
-def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
+def _read_bm25(gen: Path, root: Path) -> tuple[KeywordIndex, np.ndarray]:
     try:
         ids = np.load(gen / KEYWORD_IDS)
         return KeywordIndex.load(gen / KEYWORDS), ids
@@ -357,3 +428,4 @@ def _read_bm25(gen: Path, root: Path):  # type: ignore[no-untyped-def]
         raise IndexMismatchError(
             f"{root}: keyword index is missing or damaged; {FULL_HINT}"
         ) from None
+

@@ -60,7 +60,7 @@ class MilvusStore:
                 raise NoIndexError(
                     f"no index at {loc.shown}: run `askbrief index --store {loc.shown}` first"
                 )
-            check_manifest(meta, loc.shown)  # type: ignore[arg-type]
+            check_manifest(meta, loc.shown)
             if meta.get("store_format") != STORE_FORMAT:
                 raise IndexMismatchError(
                     f"{loc.shown}: store format {meta.get('store_format')} is not the current "
@@ -242,6 +242,22 @@ class MilvusStore:
             SentenceRow(spans[i][0], article_id, i, spans[i][1], spans[i][2])
             for i in range(lo, hi + 1)
         ]
+
+    def sentences_of(self, article_ids: list[str]) -> dict[str, list[SentenceRow]]:
+        """Every sentence of each article, in order; their blobs fetched together."""
+        self._prefetch(set(article_ids), ("spans",))
+        return {a: self.sentences(a, 0, 1 << 30) for a in article_ids}
+
+    def entities_of(self, article_ids: list[str]) -> dict[str, list[Entity]]:
+        """Each article's named entities, by start; their blobs fetched together."""
+        self._prefetch(set(article_ids), ("entities",))
+        return {a: self.entities(a) for a in article_ids}
+
+    def articles(self, article_ids: list[str]) -> dict[str, Article]:
+        """The articles found among `article_ids`; their blobs fetched together."""
+        self._prefetch(set(article_ids), ("article",))
+        found = {a: self.article(a) for a in article_ids}
+        return {a: article for a, article in found.items() if article is not None}
 
     def entities(self, article_id: str) -> list[Entity]:
         """(start, end, label) of the named entities in an article's text, by start."""
