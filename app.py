@@ -1,7 +1,7 @@
-"""Launcher for the askbrief web UI: `python app.py [--host H] [--port P] …`, the same as the
-installed `askbrief ui`; both call askbrief.web.launch.main."""
+"""Launcher for the askbrief web UI: `python app.py [--host H] [--port P] …` runs the installed
+`askbrief ui` command itself (askbrief.cli.ui), so both take the same options."""
 
-from askbrief.web.launch import main
+from askbrief.cli.ui import ui
 
 if __name__ == "__main__":
-    main()
+    ui(prog_name="python app.py")

@@ -424,7 +424,7 @@ def test_odd_questions_through_the_cli(
     import askbrief.ask.index
 
     monkeypatch.setattr(askbrief.ask.index, "Embedder", lambda: embedder)
-    env = {"ASKBRIEF_INDEX_DIR": str(seeded.index_dir)}
+    env = {"ASKBRIEF_INDEX_DIR": str(seeded.location.path)}
     text = SEED_FILE.read_text(encoding="utf-8")
     for case, (question, error) in ODD_QUESTIONS.items():
         plain = CliRunner().invoke(cli, ["query", question], env=env, catch_exceptions=False)

@@ -212,7 +212,7 @@ def test_list_articles_and_show_the_path_an_answer_prints(
 
 def test_ui_command_takes_the_web_ui_options() -> None:
     """`askbrief ui` is `python app.py` under the CLI: the same options, its own name."""
-    result = CliRunner().invoke(cli, ["ui", "--help"])
+    result = CliRunner().invoke(cli, ["ui", "--help"], prog_name="askbrief")
     assert result.exit_code == 0
-    assert result.output.startswith("usage: askbrief ui ")
+    assert result.output.startswith("Usage: askbrief ui ")
     assert "--host" in result.output and "--store" in result.output

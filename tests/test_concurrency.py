@@ -68,7 +68,7 @@ def test_second_index_run_waits_for_the_first_and_never_interleaves(
     assert "added 1, updated 0, removed 0, unchanged 1" in out1
     # The second read the folder only once it had the lock, so it found nothing to do.
     assert "added 0, updated 0, removed 0, unchanged 2; 0 passages embedded" in out2
-    assert [g.name for g in generations(settings.index_dir)] == ["gen-000002", "gen-000003"]
+    assert [g.name for g in generations(settings.location.path)] == ["gen-000002", "gen-000003"]
     store = FaissStore(settings.location)
     assert store.manifest["articles"] == 2 and store.dense.ntotal == store.manifest["passages"]
 
@@ -101,7 +101,7 @@ def test_questions_follow_a_cli_rebuild_without_restart(
         try:
             # The new generation is complete on disk; CURRENT still names the old one.
             wait_for_line(build, "test pause at publishing")
-            assert len(generations(settings.index_dir)) == 2
+            assert len(generations(settings.location.path)) == 2
             for answer in (
                 client.predict(LIGHTHOUSE_Q, api_name="/ask"),
                 idx.ask(LIGHTHOUSE_Q).to_dict(),

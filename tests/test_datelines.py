@@ -90,7 +90,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedde
 def _env(settings: Settings) -> dict[str, str]:
     return {
         "ASKBRIEF_ARTICLES_DIR": str(settings.articles_dir),
-        "ASKBRIEF_INDEX_DIR": str(settings.index_dir),
+        "ASKBRIEF_INDEX_DIR": str(settings.location.path),
         "HF_HUB_OFFLINE": "1",
     }
 

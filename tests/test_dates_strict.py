@@ -30,7 +30,7 @@ def dated(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) 
 
 
 def query(settings: Settings, *args: str) -> Any:
-    env = {"ASKBRIEF_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1"}
+    env = {"ASKBRIEF_INDEX_DIR": str(settings.location.path), "HF_HUB_OFFLINE": "1"}
     return CliRunner().invoke(cli, ["query", *args], env=env)
 
 

@@ -47,7 +47,7 @@ def test_one_article_alone_never_disagrees(index: Index) -> None:
 
 
 def test_cli_prints_sources_differ(index: Index) -> None:
-    env = {"ASKBRIEF_INDEX_DIR": str(index.settings.index_dir), "HF_HUB_OFFLINE": "1"}
+    env = {"ASKBRIEF_INDEX_DIR": str(index.settings.location.path), "HF_HUB_OFFLINE": "1"}
     out = CliRunner().invoke(
         cli, ["query", "How many people were killed in the Kellin flood?"], env=env
     )
@@ -150,7 +150,7 @@ def test_one_amount_spelled_two_ways_is_not_a_disagreement(revised: Index) -> No
 
 
 def test_cli_prints_a_revised_amount(revised: Index) -> None:
-    env = {"ASKBRIEF_INDEX_DIR": str(revised.settings.index_dir), "HF_HUB_OFFLINE": "1"}
+    env = {"ASKBRIEF_INDEX_DIR": str(revised.settings.location.path), "HF_HUB_OFFLINE": "1"}
     question = "How much is the Lindenport council's road budget?"
     out = CliRunner().invoke(cli, ["query", question], env=env)
     assert out.exit_code == 0, out.output

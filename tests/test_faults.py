@@ -44,7 +44,7 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env | {
         "HF_HUB_OFFLINE": "1",
         "ASKBRIEF_ARTICLES_DIR": str(settings.articles_dir),
-        "ASKBRIEF_INDEX_DIR": str(settings.index_dir),
+        "ASKBRIEF_INDEX_DIR": str(settings.location.path),
         **extra,
     }
 
@@ -85,7 +85,7 @@ def kill(proc: subprocess.Popen[str]) -> None:
 
 def fresh_copy(src: Settings, dest: Path) -> Settings:
     shutil.copytree(src.articles_dir, dest / "articles")
-    shutil.copytree(src.index_dir, dest / "index")
+    shutil.copytree(src.location.path, dest / "index")
     return Settings.load(articles_dir=dest / "articles", index_dir=dest / "index")
 
 
@@ -111,7 +111,7 @@ def assert_sound(settings: Settings, embedder: CountingEmbedder) -> None:
     assert answer.answered
     for q in answer.quotes:
         assert store.article(q.article_id).text[q.start : q.end] == q.text
-    assert len(generations(settings.index_dir)) <= 2
+    assert len(generations(settings.location.path)) <= 2
 
 
 # ---------------------------------------------------------------- killed builds
@@ -123,20 +123,20 @@ def test_killed_build_leaves_previous_index_usable(
 ) -> None:
     settings = fresh_copy(built, tmp_path)
     (settings.articles_dir / "volcano.txt").write_text(VOLCANO)
-    before = (settings.index_dir / CURRENT).read_text()
+    before = (settings.location.path / CURRENT).read_text()
     proc = start_index(settings, ASKBRIEF_TEST_PAUSE_AT=phase)
     wait_for_line(proc, f"test pause at {phase}")
     kill(proc)
 
     finished = phase == "published"  # CURRENT was already switched: the new index is live
-    assert ((settings.index_dir / CURRENT).read_text() == before) is not finished
+    assert ((settings.location.path / CURRENT).read_text() == before) is not finished
     assert_sound(settings, embedder)
     assert cites_volcano(settings, embedder) is finished
 
     report = build_index(settings, embedder)  # the next build cleans up and completes
     assert (report.added, report.passages_embedded > 0) == ((0, False) if finished else (1, True))
     assert cites_volcano(settings, embedder)
-    assert list(settings.index_dir.glob(".tmp-*")) == []
+    assert list(settings.location.path.glob(".tmp-*")) == []
     assert_sound(settings, embedder)
 
 
@@ -159,7 +159,7 @@ def test_askbrief_index_completes_after_repeated_kills(
     assert done.stdout.startswith("added 1, ")  # (the copied seed counts as updated: new path)
     assert cites_volcano(settings, embedder)
     assert_sound(settings, embedder)
-    assert list(settings.index_dir.glob(".tmp-*")) == []
+    assert list(settings.location.path.glob(".tmp-*")) == []
 
 
 def test_pause_hook_is_inert_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,7 +261,7 @@ def use_session_model(monkeypatch: pytest.MonkeyPatch, embedder: CountingEmbedde
 
 
 def cli_run(args: list[str], settings: Settings):  # type: ignore[no-untyped-def]
-    env = {"ASKBRIEF_INDEX_DIR": str(settings.index_dir)}
+    env = {"ASKBRIEF_INDEX_DIR": str(settings.location.path)}
     env["ASKBRIEF_ARTICLES_DIR"] = str(settings.articles_dir)
     # catch_exceptions=False: an unexpected exception fails the test instead of hiding
     return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
@@ -273,9 +273,9 @@ def test_damaged_index_is_one_line_error_and_full_rebuild_recovers(
 ) -> None:
     settings = fresh_copy(built, tmp_path)
     damage, message = DAMAGE[case]
-    gen = current_generation(settings.index_dir)
+    gen = current_generation(settings.location.path)
     assert gen is not None and gen.name == "gen-000001"
-    damage(gen, settings.index_dir)
+    damage(gen, settings.location.path)
     with pytest.raises(IndexMismatchError, match="askbrief index --full"):
         FaissStore(settings.location)
     for args in (["stats"], ["query", SEED_Q], ["show", "000_27ae2b7c35e19781.txt"]):
@@ -293,8 +293,8 @@ def test_damaged_index_is_one_line_error_and_full_rebuild_recovers(
 
 def test_damaged_index_in_a_real_process_prints_one_line(built: Settings, tmp_path: Path) -> None:
     settings = fresh_copy(built, tmp_path)
-    gen = current_generation(settings.index_dir)
-    _truncate("dense.faiss", 100)(gen, settings.index_dir)
+    gen = current_generation(settings.location.path)
+    _truncate("dense.faiss", 100)(gen, settings.location.path)
     for command in (["stats"], ["query", SEED_Q]):
         out = subprocess.run(
             [str(ASKBRIEF), *command], env=child_env(settings), capture_output=True, text=True
@@ -309,11 +309,11 @@ def test_incremental_build_refuses_a_damaged_index_with_the_same_hint(
 ) -> None:
     settings = fresh_copy(built, tmp_path)
     _overwrite("sentences.faiss", 3000, b"\x00" * 8)(
-        current_generation(settings.index_dir), settings.index_dir
+        current_generation(settings.location.path), settings.location.path
     )
     with pytest.raises(IndexMismatchError, match="sentences.faiss is damaged.*--full"):
         build_index(settings, embedder)
-    assert list(settings.index_dir.glob(".tmp-*")) == []
+    assert list(settings.location.path.glob(".tmp-*")) == []
     assert build_index(settings, embedder, full=True).added == 1
 
 
@@ -323,7 +323,7 @@ def test_open_index_keeps_answering_when_current_is_garbled(
     """A running app holds its open generation; a garbled pointer does not take it down."""
     settings = fresh_copy(built, tmp_path)
     idx = Index(settings, embedder)
-    (settings.index_dir / CURRENT).write_bytes(b"\xff garbage")
+    (settings.location.path / CURRENT).write_bytes(b"\xff garbage")
     assert idx.ask(SEED_Q).answered
 
 

@@ -69,7 +69,7 @@ def test_an_empty_question_in_the_chat_names_no_cli_command(url: str) -> None:
 
 
 def test_the_cli_says_the_question_is_empty_in_one_line(seeded: Settings) -> None:
-    env = {"ASKBRIEF_INDEX_DIR": str(seeded.index_dir), "HF_HUB_OFFLINE": "1"}
+    env = {"ASKBRIEF_INDEX_DIR": str(seeded.location.path), "HF_HUB_OFFLINE": "1"}
     result = CliRunner().invoke(cli, ["query", "  \t "], env=env)
     assert result.exit_code != 0
     assert result.output.strip() == f"Error: {EMPTY}"
@@ -114,11 +114,11 @@ def test_the_launcher_names_the_host_setting_the_operator_made(tmp_path: Path) -
     from_env = launch(tmp_path, [], host_env="0.0.0.0")
     assert from_env.returncode != 0
     said = from_env.stderr.strip()
-    assert said.startswith("askbrief: ASKBRIEF_HOST=0.0.0.0 serves beyond this machine"), said
+    assert said.startswith("Error: ASKBRIEF_HOST=0.0.0.0 serves beyond this machine"), said
     assert "--host" not in said and len(said.splitlines()) == 1
     from_flag = launch(tmp_path, ["--host", "0.0.0.0"], host_env="127.0.0.1")
     assert from_flag.returncode != 0
-    assert from_flag.stderr.strip().startswith("askbrief: --host 0.0.0.0 serves beyond")
+    assert from_flag.stderr.strip().startswith("Error: --host 0.0.0.0 serves beyond")
     assert "ASKBRIEF_HOST" not in from_flag.stderr
 
 
@@ -131,7 +131,7 @@ def test_an_index_from_another_model_is_fixed_from_the_page(
     from askbrief.web.backend import Backend, render_status
 
     settings = seeded_settings(tmp_path, embedder)
-    current = settings.index_dir / (settings.index_dir / "CURRENT").read_text().strip()
+    current = settings.location.path / (settings.location.path / "CURRENT").read_text().strip()
     manifest = json.loads((current / MANIFEST).read_text())
     (current / MANIFEST).write_text(json.dumps(manifest | {"model": "some-other-model"}))
     backend = Backend(settings, embedder)

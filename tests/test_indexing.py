@@ -56,7 +56,7 @@ def test_incremental_embeds_only_what_changed(
         "Volcano erupts near fishing village",
     }
 
-    idx = open_index(s.store_uri, embedder=counting)
+    idx = open_index(s.location.uri, embedder=counting)
     assert idx.stats()["articles"] == 5
     answer = idx.ask("How many residents were evacuated after the volcano erupted?")
     assert answer.answered
@@ -98,7 +98,7 @@ def test_index_from_another_model_is_refused(
 ) -> None:
     s = settings_for(articles_dir, tmp_path)
     build_index(s, counting)
-    manifest_path = current_generation(s.index_dir) / MANIFEST
+    manifest_path = current_generation(s.location.path) / MANIFEST
     manifest = json.loads(manifest_path.read_text())
     manifest["model"] = "some-other-model"
     manifest_path.write_text(json.dumps(manifest))
@@ -118,16 +118,16 @@ def test_failed_build_leaves_previous_index_usable(
 ) -> None:
     s = settings_for(articles_dir, tmp_path)
     build_index(s, counting)
-    before = (s.index_dir / CURRENT).read_text()
+    before = (s.location.path / CURRENT).read_text()
     (articles_dir / "new.txt").write_text("New story\nSomething happened in the town today.\n")
     with pytest.raises(RuntimeError):
         build_index(s, ExplodingEmbedder())
-    assert (s.index_dir / CURRENT).read_text() == before
-    answer = open_index(s.index_dir, embedder=counting).ask("What did Lavrov say about France?")
+    assert (s.location.path / CURRENT).read_text() == before
+    answer = open_index(s.location.path, embedder=counting).ask("What did Lavrov say about France?")
     assert answer.answered
     report = build_index(s, counting)
     assert report.added == 1
-    assert list(s.index_dir.glob(".tmp-*")) == []
+    assert list(s.location.path.glob(".tmp-*")) == []
 
 
 def test_errors_are_one_line(tmp_path: Path, counting: CountingEmbedder) -> None:

@@ -241,7 +241,7 @@ def served(
         articles_dir=copy_articles(root / "articles"), store=server.url("apps")
     )
     build_index(settings, embedder)
-    with app_servers(settings.store_uri, settings.articles_dir, root) as apps:
+    with app_servers(settings.location.uri, settings.articles_dir, root) as apps:
         yield settings, apps
     for app in apps:
         assert "Traceback" not in app.console(), app.console()
@@ -301,7 +301,7 @@ def test_two_apps_answer_alike_and_follow_a_build_by_another_process(
 
     (settings.articles_dir / "volcano.txt").write_text(VOLCANO)
     pollers = [Poller(app, VOLCANO_Q) for app in apps]
-    proc = indexer(settings.store_uri, settings.articles_dir, pause="publishing")
+    proc = indexer(settings.location.uri, settings.articles_dir, pause="publishing")
     try:
         # held with every new row written and flushed, the meta row not yet rewritten
         wait_for_line(proc, "test pause at publishing", timeout=180)

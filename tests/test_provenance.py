@@ -213,8 +213,8 @@ def test_an_index_from_before_provenance_answers_and_updates_without_a_rebuild(
     shutil.copy(SEED_FILE, folder)
     s = Settings.load(articles_dir=folder, store=store_at(tmp_path, "faiss"))
     build_index(s, counting)
-    _make_old_format(s.index_dir)
-    gen = current_generation(s.index_dir)
+    _make_old_format(s.location.path)
+    gen = current_generation(s.location.path)
     assert gen is not None
     db = sqlite3.connect(gen / META_DB)
     assert "added_by" not in {r[1] for r in db.execute("PRAGMA table_info(articles)")}

@@ -24,7 +24,7 @@ DENIES_CLOSENESS = re.compile(r"\b(?:nothing|no)\b[^.]*\bclose\b", re.I)
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> dict[str, str]:
     settings: Settings = seeded_settings(tmp_path_factory.mktemp("refusal"), embedder)
-    return {"ASKBRIEF_INDEX_DIR": str(settings.index_dir), "HF_HUB_OFFLINE": "1"}
+    return {"ASKBRIEF_INDEX_DIR": str(settings.location.path), "HF_HUB_OFFLINE": "1"}
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,7 @@ def test_as_of_moves_now_and_since_until_filter(dated: Index) -> None:
 
 def test_cli_since_until_as_of(dated: Index) -> None:
     env = {
-        "ASKBRIEF_INDEX_DIR": str(dated.settings.index_dir),
+        "ASKBRIEF_INDEX_DIR": str(dated.settings.location.path),
         "HF_HUB_OFFLINE": "1",
     }
     run = CliRunner().invoke

@@ -206,7 +206,7 @@ def test_an_editor_uploads_in_the_browser_and_the_article_is_answerable(
     expect(page.locator("#ab-source")).to_contain_text(added)
     shown = subprocess.run(
         [str(Path(sys.executable).parent / "askbrief"), "show", "kestrel.txt"]
-        + ["--index", str(live.settings.index_dir), "--articles", str(live.settings.articles_dir)],
+        + ["--index", str(live.settings.location.path), "--articles", str(live.settings.articles_dir)],
         capture_output=True,
         text=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},

@@ -66,11 +66,11 @@ def test_ivf_index_on_disk_answers_like_the_flat_one(
     monkeypatch.setattr(store, "IVF_MIN_VECTORS", 20)
     ivf_settings = askbrief.Settings.load(articles_dir=articles_dir, index_dir=tmp_path / "ivf")
     build_index(ivf_settings, embedder)
-    opened = askbrief.open_index(ivf_settings.index_dir, embedder=embedder)
+    opened = askbrief.open_index(ivf_settings.location.path, embedder=embedder)
     assert isinstance(opened.store.sentence_vecs, faiss.IndexIVF)
     # with nprobe >= lists every list is read: the same answer as exact search
     opened.store.sentence_vecs.nprobe = opened.store.sentence_vecs.nlist
-    exact = askbrief.open_index(flat_settings.index_dir, embedder=embedder)
+    exact = askbrief.open_index(flat_settings.location.path, embedder=embedder)
     for question in ("What did Lavrov call a ceasefire?", "Who won the chess tournament?"):
         a, b = opened.ask(question), exact.ask(question)
         assert [(q.start, q.end) for q in a.quotes] == [(q.start, q.end) for q in b.quotes]
@@ -82,7 +82,7 @@ def test_ivf_index_on_disk_answers_like_the_flat_one(
     )
     report = build_index(ivf_settings, embedder)
     assert report.added == 1 and report.passages_embedded == 1
-    answer = askbrief.open_index(ivf_settings.index_dir, embedder=embedder).ask(
+    answer = askbrief.open_index(ivf_settings.location.path, embedder=embedder).ask(
         "Why did harbour pilots vote to strike?"
     )
     assert answer.answered and "night shifts" in answer.quotes[0].text

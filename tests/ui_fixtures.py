@@ -67,7 +67,7 @@ def app_py(
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASKBRIEF_")}
     env |= {"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     args = ["--port", str(port), "--articles", str(settings.articles_dir)]
-    args += ["--index", str(settings.index_dir), *extra]
+    args += ["--index", str(settings.location.path), *extra]
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), *args],

@@ -1,8 +1,9 @@
-"""`askbrief index|query|show|articles|stats|eval|ui` (and feeds|fetch|watch, cli_news.py):
-parse, call the library, print.
+"""`askbrief index|query|show|articles|stats|eval` (and feeds|fetch|watch, news.py; users,
+users.py; ui, ui.py): parse, call the library, print.
 
 Nothing else lives here: the library reports progress through callbacks, drawn by
-`console.ProgressBars`, and raises one-line errors, printed by `cli_common.run`.
+`console.ProgressBars`, and raises one-line errors, printed by `options.run`; every option
+a command shares with another is declared once, in options.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from askbrief.ask.timeframe import window_sentence
 from askbrief.cli.news import feeds, fetch, watch
 from askbrief.cli.options import (
     articles_option,
+    as_of_option,
+    bounded,
     build_line,
     build_options,
     echo_warnings,
@@ -27,6 +30,7 @@ from askbrief.cli.options import (
     settings_from,
     store_options,
 )
+from askbrief.cli.ui import ui
 from askbrief.cli.users import users
 from askbrief.console import ProgressBars
 from askbrief.errors import AskbriefError
@@ -64,8 +68,6 @@ def index(
     quiet: bool,
 ) -> None:
     """Index the articles; only new or changed articles are embedded."""
-    from askbrief.store.build import build_index
-
     settings = settings_from(
         store,
         index_dir,
@@ -74,6 +76,8 @@ def index(
         overlap_sentences=overlap_sentences,
         workers=workers,
     )
+    from askbrief.store.build import build_index
+
     with ProgressBars(enabled=not quiet) as bars:
         report = run(
             lambda: build_index(
@@ -93,19 +97,19 @@ def index(
 @store_options
 @click.option(
     "--top-k",
-    type=click.IntRange(1, 1000),
+    type=bounded("top_k"),
     default=None,
     help="Passages retrieved before choosing quotes [default: 20].",
 )
 @click.option(
     "--max-quotes",
-    type=click.IntRange(1, 50),
+    type=bounded("max_quotes"),
     default=None,
     help="Most quotes in an answer [default: 5].",
 )
 @click.option(
     "--answer-chars",
-    type=click.IntRange(0, 100_000),
+    type=bounded("answer_chars"),
     default=None,
     help="Quotes carry on into their next sentence while the answer stays within this "
     "many characters; 0 keeps single sentences [default: 850].",
@@ -122,13 +126,7 @@ def index(
     default=None,
     help="Only articles dated on or before DATE (YYYY-MM-DD); undated ones stay in.",
 )
-@click.option(
-    "--as-of",
-    metavar="DATE",
-    default=None,
-    help='The date (YYYY-MM-DD) that "this week", "yesterday" or "latest" in the question '
-    "count from [default: the newest article's date].",
-)
+@as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
 @click.option(
     "--batch",
@@ -150,14 +148,21 @@ def query(
     batch: Any,
 ) -> None:
     """Answer QUESTION with quotes from the articles."""
-    from askbrief.ask.index import Index, clean_question
-
     if (question is None) == (batch is None):
         raise click.UsageError("give either a QUESTION or --batch FILE")
     settings = settings_from(
-        store, index_dir, top_k=top_k, max_quotes=max_quotes, answer_chars=answer_chars
+        store,
+        index_dir,
+        top_k=top_k,
+        max_quotes=max_quotes,
+        answer_chars=answer_chars,
+        as_of=as_of,
     )
-    days = run(lambda: _days(since=since, until=until, as_of=as_of))
+    from askbrief.ask.index import Index, clean_question
+
+    days = run(lambda: _days(since=since, until=until))
+    if settings.as_of is not None:
+        days["as_of"] = settings.as_of
     # Bad input fails before the index opens and the model starts loading: fast, and no
     # error path races the model load at exit.
     if question is not None:
@@ -318,20 +323,8 @@ def stats(store: str | None, index_dir: Path | None) -> None:
 
 @cli.command("eval")
 @click.argument("dataset_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option(
-    "--store",
-    metavar="URI",
-    default=None,
-    help="Store for the dataset's articles: a folder, a .db path or http://host:19530 "
-    "[default: .cache/eval/<dataset>/index].",
-)
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Index folder for the dataset's articles; same as --store DIR.",
-)
+@store_options(default=".cache/eval/<dataset>/index", env=False)
+@as_of_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option(
     "--dump",
@@ -344,33 +337,25 @@ def eval_(
     dataset_dir: Path,
     store: str | None,
     index_dir: Path | None,
+    as_of: str | None,
     as_json: bool,
     dump: Path | None,
     limit: int | None,
 ) -> None:
-    """Score answers on DATASET_DIR (articles.jsonl + questions.jsonl); progress on stderr."""
+    """Score answers on DATASET_DIR (articles.jsonl + questions.jsonl), every question asked
+    as of --as-of if given; progress on stderr. The dataset has an index of its own: --store
+    and --index choose where, never ASKBRIEF_STORE (the index the other commands share)."""
+    given = settings_from(store, index_dir, as_of=as_of)  # checked before anything loads
     from askbrief.eval.evaluate import evaluate, write_dump
 
-    if store is not None and index_dir is not None:
-        raise click.UsageError("give --store or --index, not both")
-    target = store if store is not None else index_dir
+    target = given.location if store is not None or index_dir is not None else None
     with ProgressBars() as bars:
-        report = run(lambda: evaluate(dataset_dir, target, limit=limit, progress=bars))
+        report = run(
+            lambda: evaluate(dataset_dir, target, limit=limit, progress=bars, as_of=given.as_of)
+        )
     if dump is not None:
         write_dump(report, dump)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.render())
-
-
-@cli.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,
-)
-@click.pass_context
-def ui(ctx: click.Context) -> None:
-    """Serve the web UI (the same as `python app.py`; `askbrief ui --help` for options)."""
-    from askbrief.web.launch import main as serve
-
-    serve(ctx.args, prog="askbrief ui")
 
 
 def render(answer: Answer) -> str:
@@ -407,7 +392,7 @@ def render(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-for command in (feeds, fetch, watch, users):
+for command in (feeds, fetch, watch, users, ui):
     cli.add_command(command)
 
 

@@ -9,28 +9,35 @@ from typing import Any
 
 import click
 
-from askbrief.config import Settings
+from askbrief.config import BOUNDS, Settings
 from askbrief.errors import AskbriefError
 from askbrief.records import BuildReport
 from askbrief.text import counted
 
 
-def store_options(fn: Any) -> Any:
-    """--store URI, and --index DIR, its older name for a FAISS folder."""
-    fn = click.option(
-        "--index",
-        "index_dir",
-        type=click.Path(path_type=Path),
-        default=None,
-        help="Index folder; same as --store DIR [env ASKBRIEF_INDEX_DIR; default: index].",
-    )(fn)
-    return click.option(
-        "--store",
-        metavar="URI",
-        default=None,
-        help="Where the index lives: a folder (FAISS), a path ending in .db (Milvus Lite) "
-        "or http://host:19530[/prefix] (Milvus server) [env ASKBRIEF_STORE; default: index].",
-    )(fn)
+def store_options(fn: Any = None, *, default: str = "index", env: bool = True) -> Any:
+    """--store URI, and --index DIR, its older name: two ways to give Settings.location.
+    `@store_options` for the index the commands share; `default`/`env` for a command with an
+    index of its own (`askbrief eval`: its dataset's, never ASKBRIEF_STORE's)."""
+
+    def add(fn: Any) -> Any:
+        said = f"env {{}}; default: {default}" if env else f"default: {default}"
+        fn = click.option(
+            "--index",
+            "index_dir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help=f"Index folder; same as --store DIR [{said.format('ASKBRIEF_INDEX_DIR')}].",
+        )(fn)
+        return click.option(
+            "--store",
+            metavar="URI",
+            default=None,
+            help="Where the index lives: a folder (FAISS), a path ending in .db (Milvus Lite) "
+            f"or http://host:19530[/prefix] (Milvus server) [{said.format('ASKBRIEF_STORE')}].",
+        )(fn)
+
+    return add(fn) if fn is not None else add
 
 
 def articles_option(help_text: str) -> Any:
@@ -44,11 +51,22 @@ def articles_option(help_text: str) -> Any:
     )
 
 
+def users_option(help_text: str) -> Any:
+    """--users FILE, the users file sign-in reads, saying what this command does with it."""
+    return click.option(
+        "--users",
+        "users_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=f"{help_text} [env ASKBRIEF_USERS].",
+    )
+
+
 def build_options(fn: Any) -> Any:
     """--max-tokens, --overlap and --workers: how a build cuts and embeds."""
     fn = click.option(
         "--workers",
-        type=click.IntRange(1, 256),
+        type=bounded("workers"),
         default=None,
         help="Processes that embed in parallel, each with its own model [env ASKBRIEF_WORKERS; "
         "default: 1].",
@@ -56,19 +74,42 @@ def build_options(fn: Any) -> Any:
     fn = click.option(
         "--overlap",
         "overlap_sentences",
-        type=click.IntRange(0, 5),
+        type=bounded("overlap_sentences"),
         default=None,
         help="Sentences repeated between passages [default: 1].",
     )(fn)
     return click.option(
         "--max-tokens",
-        type=click.IntRange(16, 256),
+        type=bounded("max_tokens"),
         default=None,
         help="Passage size in tiktoken tokens [default: 160].",
     )(fn)
 
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+as_of_option = click.option(
+    "--as-of",
+    metavar="DATE",
+    default=None,
+    help='The date (YYYY-MM-DD) that "this week", "yesterday" or "latest" in a question count '
+    "from [env ASKBRIEF_AS_OF; default: the newest article's date].",
+)
+
+# How the commands' options are named in errors about their values (Settings.load).
+OPTION_NAMES = {
+    "store": "--store",
+    "index_dir": "--index",
+    "articles_dir": "--articles",
+    "overlap_sentences": "--overlap",
+    "read_only": "--read-only",
+}
+
+
+def bounded(field: str) -> click.IntRange:
+    """A whole-number option's range: the one Settings checks (config.BOUNDS)."""
+    low, high = BOUNDS[field]
+    return click.IntRange(int(low), int(high))
 
 
 def build_line(report: BuildReport, where: str | None = None) -> str:
@@ -88,9 +129,15 @@ def echo_warnings(report: BuildReport) -> None:
 def settings_from(
     store: str | None = None, index_dir: Path | None = None, **overrides: Any
 ) -> Settings:
+    """Settings from the environment and the options given, checked: a bad value (a flag's
+    or an ASKBRIEF_* variable's) is a one-line error naming it, before anything loads."""
     if store is not None and index_dir is not None:
         raise click.UsageError("give --store or --index, not both")
-    return run(lambda: Settings.load(store=store, index_dir=index_dir, **overrides))
+    names = {
+        k: OPTION_NAMES.get(k, "--" + k.replace("_", "-"))
+        for k in (*overrides, "store", "index_dir")
+    }
+    return run(lambda: Settings.load(names=names, store=store, index_dir=index_dir, **overrides))
 
 
 def run(fn: Any) -> Any:

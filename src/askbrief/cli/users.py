@@ -10,16 +10,10 @@ from pathlib import Path
 
 import click
 
-from askbrief.cli.options import run, settings_from
+from askbrief.cli.options import run, settings_from, users_option
 from askbrief.text import counted
 
-_users_option = click.option(
-    "--users",
-    "users_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="The users file [env ASKBRIEF_USERS].",
-)
+_users_option = users_option("The users file")
 
 
 def _path(users_file: Path | None) -> Path:

@@ -21,11 +21,13 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from askbrief.ask.index import Index, clean_question
+from askbrief.ask.index import Index, clean_question, collection_now
+from askbrief.ask.timeframe import resolve
 from askbrief.config import Settings
 from askbrief.errors import AskbriefError, IndexMismatchError
 from askbrief.eval.data import (
@@ -42,6 +44,7 @@ from askbrief.eval.data import (
     share,
 )
 from askbrief.ingest.embedding import Embedder
+from askbrief.location import StoreLocation
 from askbrief.records import Answer, BuildReport, Quote
 from askbrief.store.build import build_index
 
@@ -235,7 +238,7 @@ class _Asked:
 
 def evaluate(
     dataset_dir: str | Path,
-    index_dir: str | Path | None = None,
+    index_dir: str | Path | StoreLocation | None = None,
     *,
     limit: int | None = None,
     embedder: Embedder | None = None,
@@ -243,26 +246,30 @@ def evaluate(
     ks: Sequence[int] = RECALL_KS,
     diagnostics: bool = True,
     min_confidence: float | None = None,
+    as_of: date | None = None,
 ) -> EvalReport:
     """Index the dataset's articles (cached, incremental), ask every question, score.
 
-    `index_dir` is any store string (a folder, a .db path, a Milvus URL). Default index:
+    `index_dir` is any store (a folder, a .db path, a Milvus URL). Default index:
     .cache/eval/<dataset folder name>/index under cwd; the articles link lives beside the
     index (for a server: beside the default), in its sibling folder `articles`.
     `diagnostics=False` skips the unthresholded ask and the retrieval-stage search, which
     roughly halves the time when only the headline scores are wanted. `min_confidence`
     overrides the fitted abstention threshold (-1: answer every question). `progress` is
     called as progress(stage, done, total): the build's stages, then "asking" per question.
+    Every question is asked as of `as_of` (default ASKBRIEF_AS_OF, else the newest
+    article's date): the day its "this week" or "latest" count from.
     """
     dataset = Path(dataset_dir)
     questions = load_questions(dataset / "questions.jsonl", limit)
     default = Path(".cache/eval") / dataset.resolve().name / "index"
-    store = str(index_dir) if index_dir else str(default)
-    where = Settings.load(store=store).location
+    where = Settings.load(location=index_dir or default).location
     home = where.path.parent if where.path is not None else default.parent
     articles = link_articles(dataset / "articles.jsonl", home / "articles")
-    settings = Settings.load(articles_dir=articles, store=store, min_confidence=min_confidence)
-    sweep_settings = Settings.load(articles_dir=articles, store=store, min_confidence=-1.0)
+    settings = Settings.load(
+        articles_dir=articles, location=where, min_confidence=min_confidence, as_of=as_of
+    )
+    sweep_settings = replace(settings, min_confidence=-1.0)
     embedder = embedder or Embedder()
     try:
         build = build_index(settings, embedder, progress=progress)
@@ -273,7 +280,8 @@ def evaluate(
     try:
         embedder.embed(["warm up"])  # the model loads outside the timed asks
         depth = max(ks) if diagnostics else 0
-        asked = _ask_all(idx, sweep, [q.question for q in questions], depth, progress)
+        texts = [q.question for q in questions]
+        asked = _ask_all(idx, sweep, texts, depth, settings.as_of, progress)
         records = [_score_one(q, a, idx) for q, a in zip(questions, asked, strict=True)]
         return _report(dataset, settings, build, records, asked, idx, ks if diagnostics else ())
     finally:
@@ -286,22 +294,23 @@ def _ask_all(
     sweep: Index,
     texts: Sequence[str],
     depth: int,
+    as_of: date | None,
     progress: Callable[[str, int, int], None] | None,
 ) -> list[_Asked]:
     out: list[_Asked] = []
     if progress is not None:
         progress("asking", 0, len(texts))
     for text in texts:
-        out.append(_ask_one(idx, sweep, text, depth))
+        out.append(_ask_one(idx, sweep, text, depth, as_of))
         if progress is not None:
             progress("asking", len(out), len(texts))
     return out
 
 
-def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
+def _ask_one(idx: Index, sweep: Index, text: str, depth: int, as_of: date | None) -> _Asked:
     t0 = time.perf_counter()
     try:
-        answer: Answer | None = idx.ask(text)
+        answer: Answer | None = idx.ask(text, as_of=as_of)
         error = None
     except AskbriefError as err:  # what `askbrief query --batch` does: report, go on
         answer, error = None, str(err)
@@ -310,7 +319,10 @@ def _ask_one(idx: Index, sweep: Index, text: str, depth: int) -> _Asked:
         return _Asked(answer, seconds, error, None, None, ())
     store = sweep.store
     question = clean_question(text)
-    scored = sweep.score(question, store=store)
+    # scored as `ask` scores it: the window its time words name, as of the same day
+    now = as_of or collection_now(store)
+    window = resolve(question, now) if now else None
+    scored = sweep.score(question, store=store, window=window, now=now)
     unthresholded = sweep.quote(question, scored, idx.settings.max_quotes, store)
     pool = sweep.quote(question, scored, POOL_QUOTES, store)
     qvec = sweep.question_vector(text)
