@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from conftest import CountingEmbedder, store_at
 from test_faults import VOLCANO, VOLCANO_Q, start_index, wait_for_line
 
-import askbrief.store.milvus.write
+import askbrief.store.milvus.rows
 from askbrief import Index, Settings, build_index
 from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError, IndexMismatchError
@@ -136,7 +136,7 @@ def test_readers_see_nothing_of_a_build_until_it_publishes(
     change_articles(milvus.articles_dir)
     seen: list[list[tuple[Any, ...]]] = []
     # one article per round: the second peek comes after the first round's rows are written
-    monkeypatch.setattr(askbrief.store.milvus.write, "ROUND_PASSAGES", 1)
+    monkeypatch.setattr(askbrief.store.milvus.rows, "ROUND_PASSAGES", 1)
     report = build_index(milvus, Peeking(embedder, lambda: seen.append(answers(reader, questions))))  # type: ignore[arg-type]
     assert (report.added, report.updated, report.removed) == (1, 1, 1)
     assert len(seen) >= 2 and all(view == before for view in seen)
