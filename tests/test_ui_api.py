@@ -24,7 +24,7 @@ from ui_fixtures import LiveApp, app_py, ask_in_chat, free_port, seeded_settings
 from askbrief.ask.index import MAX_QUESTION_CHARS
 from askbrief.records import REASONS
 from askbrief.web.blocks import Backend, make_add_articles, make_app, make_respond
-from askbrief.web.launch import parse_args
+from askbrief.cli.ui import _host, _port
 from askbrief.web.uploads import (
     MAX_UPLOAD_BYTES,
     UPDATE_THREAD,
@@ -218,10 +218,10 @@ def test_rejected_questions_print_no_traceback_on_the_console(app_console: Any) 
         with pytest.raises(AppError, match=re.escape(message)):
             client.predict(*args, api_name=api_name)
     # Too few values, which gradio_client never sends, but a plain HTTP caller can.
-    assert call_over_http(url, "ask", []) == ("error", "/ask takes 1 value; got 0")
+    assert call_over_http(url, "ask", []) == ("error", "/ask takes 1 to 2 values; got 0")
     assert call_over_http(url, "ask_followup", ["Why?"]) == (
         "error",
-        "/ask_followup takes 2 values; got 1",
+        "/ask_followup takes 2 to 3 values; got 1",
     )
     for question, message in [(TOO_LONG, "characters long"), ("\x00 \x01", "question is empty")]:
         chat = ask_in_chat(url, question)
@@ -408,13 +408,11 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> lis
 def test_host_and_port_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ASKBRIEF_HOST", raising=False)
     monkeypatch.delenv("ASKBRIEF_PORT", raising=False)
-    args = parse_args([])
-    assert (args.host, args.port) == ("127.0.0.1", 7860)
+    assert (_host(None)[0], _port(None)) == ("127.0.0.1", 7860)
     monkeypatch.setenv("ASKBRIEF_HOST", "0.0.0.0")
     monkeypatch.setenv("ASKBRIEF_PORT", "8123")
-    assert (parse_args([]).host, parse_args([]).port) == ("0.0.0.0", 8123)
-    args = parse_args(["--host", "127.0.0.2", "--port", "9000"])
-    assert (args.host, args.port) == ("127.0.0.2", 9000)
+    assert (_host(None), _port(None)) == (("0.0.0.0", "ASKBRIEF_HOST=0.0.0.0"), 8123)
+    assert (_host("127.0.0.2"), _port(9000)) == (("127.0.0.2", "--host 127.0.0.2"), 9000)
 
 
 # ---------------------------------------------------------------- follow-ups

@@ -66,7 +66,7 @@ def ask(page: Page, question: str) -> Locator:
 def set_dates(page: Page, since: str, until: str) -> None:
     dates = page.locator("#ab-dates")
     if not page.locator("#ab-since").is_visible():
-        dates.get_by_text("Only articles between dates").click()
+        dates.get_by_text("Dates", exact=True).click()
     page.locator("#ab-since textarea, #ab-since input").first.fill(since)
     page.locator("#ab-until textarea, #ab-until input").first.fill(until)
 

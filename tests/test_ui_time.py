@@ -78,7 +78,7 @@ def test_time_words_and_the_date_range(page: Page) -> None:
         "Searched articles from 2024-02-12 to 2024-02-16"
     )
     expect(week.locator(".ab-window")).to_contain_text("undated articles included")
-    page.locator("#ab-dates").get_by_text("Only articles between dates").click()
+    page.locator("#ab-dates").get_by_text("Dates", exact=True).click()
     page.locator("#ab-until textarea, #ab-until input").first.fill("2024-02-10")
     early = ask(page, DEATHS)
     expect(early.locator(".ab-window")).to_contain_text("articles up to 2024-02-10")

@@ -1,6 +1,7 @@
-"""What the web UI's sessions share (one model, one index, one update at a time), the status
-line it draws from them, and serving an app in-process. Apart from ui.py so the Gradio wiring
-stays readable; gradio is not imported here (`serving` only calls the app it is given)."""
+"""What the web UI's sessions share (one model, one open index, one update at a time), the
+status line it draws from them, and serving an app in-process. Apart from blocks.py so the
+Gradio wiring stays readable; gradio is not imported here (`serving` only calls the app it
+is given)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from askbrief.ask.index import Index
-from askbrief.config import Settings
+from askbrief.config import DEFAULT_HOST, Settings
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
 from askbrief.ingest.embedding import Embedder
 from askbrief.ingest.prepare import Progress
@@ -23,8 +24,6 @@ from askbrief.store.manifest import FULL_HINT
 from askbrief.web.render import render_status as render_status_line
 from askbrief.web.render import render_status_problem
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
 WILDCARDS = ("0.0.0.0", "::", "")  # hosts that bind every address of the machine
 NO_INDEX = "No index yet: add articles below and it is built for you."
 ARTICLE_GONE = (
@@ -34,8 +33,9 @@ ARTICLE_GONE = (
 
 
 class Backend:
-    """What all browser sessions share: one Embedder (the model loads once), one Index that
-    follows new index generations by itself, and one index update at a time."""
+    """What all browser sessions share: one Embedder (the model loads once), one open Index
+    (the question side) that follows new index generations by itself, and one index update
+    at a time."""
 
     def __init__(
         self, settings: Settings, embedder: Embedder | None = None, index: Index | None = None
@@ -50,8 +50,9 @@ class Backend:
     def articles_dir(self) -> Path:
         return self.settings.articles_dir
 
-    def index(self) -> Index:
-        """The open index; opened on first use so the app can start before any index exists."""
+    def open_index(self) -> Index:
+        """The Index every session asks: opened on first use (so the app can start before
+        any index exists), then shared."""
         with self._open_lock:
             if self._index is None:
                 self._index = Index(self.settings, self.embedder)
@@ -61,21 +62,32 @@ class Backend:
         self,
         question: str,
         history: Sequence[str] = (),
+        *,
         since: date | None = None,
         until: date | None = None,
+        as_of: date | None = None,
     ) -> dict[str, Any]:
-        return self.index().ask(question, history=list(history), since=since, until=until).to_dict()
+        """The answer as JSON; `as_of` (default: the settings', --as-of or ASKBRIEF_AS_OF) is
+        the date the question's time words count from."""
+        answer = self.open_index().ask(
+            question,
+            history=list(history),
+            since=since,
+            until=until,
+            as_of=as_of or self.settings.as_of,
+        )
+        return answer.to_dict()
 
     def article(self, article_id: str) -> Article:
         """The article an answer cites; an error in the page's words if it is gone (the
         library's names a CLI command)."""
-        found = self.index().store.article(article_id)
+        found = self.open_index().store.article(article_id)
         if found is None:
             raise AskbriefError(ARTICLE_GONE)
         return found
 
     def stats(self) -> dict[str, Any]:
-        return self.index().stats()
+        return self.open_index().stats()
 
     def build(self, progress: Progress | None = None) -> BuildReport:
         """Incremental update; readers keep the old generation until the new one is published."""
@@ -155,7 +167,7 @@ def render_status(backend: Backend) -> str:
     """The status line for the index the chat answers from, or why there is none; with what
     its last build changed (the manifest's last_build), if that build is the one shown."""
     try:
-        manifest = backend.index().store.manifest
+        manifest = backend.open_index().store.manifest
         stats = backend.stats()
     except NoIndexError:
         return render_status_problem(NO_INDEX)

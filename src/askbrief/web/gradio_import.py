@@ -1,4 +1,7 @@
-"""Import gradio without the work it does for its own developers at every import.
+"""gradio, imported the one way the web UI takes it: `from askbrief.web.gradio_import import gr`.
+
+No analytics, no version check, no hub telemetry (forced before the import), and without the
+work gradio does for its own developers at every import:
 
 Gradio's component metaclass (`gradio.component_meta.create_or_modify_pyi`) rewrites a
 type-stub file (.pyi) beside each component class every time gradio is imported: it parses
@@ -7,12 +10,16 @@ about 40% of `import gradio` on these machines (3.4 s → 2.0 s) and serves only
 type checker, so the web UI turns it off before gradio loads. Nothing else about gradio
 changes; if a gradio version drops or renames the function, the hook simply finds nothing
 to turn off.
+
+Only the web UI's Gradio modules (blocks, page, chat, editing, api) import this; the library
+and the CLI never pay for gradio.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -55,3 +62,17 @@ def skip_stub_writing() -> None:
     if _MODULE in sys.modules or any(isinstance(f, _SkipStubWriting) for f in sys.meta_path):
         return
     sys.meta_path.insert(0, _SkipStubWriting())
+
+
+# Set before gradio is imported. Forced, not defaulted: the UI must never phone out, whatever
+# the environment says.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+skip_stub_writing()  # 40% of gradio's import time, for nothing we use
+
+import gradio as gr  # noqa: E402
+from gradio.utils import get_function_params  # noqa: E402
+
+__all__ = ["get_function_params", "gr", "skip_stub_writing"]

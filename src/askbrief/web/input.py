@@ -1,7 +1,7 @@
 """What the web UI makes of what people type, before anything is asked: a blank question, one
-too long to show, the date range's two fields, a caller's value of the wrong type. Its
-messages are in the page's and the API's own words (the From/To boxes, since/until), never
-the CLI's flags. gradio is not imported here."""
+too long to show, the date range's two fields and the "as of" date, a caller's value of the
+wrong type. Its messages are in the page's and the API's own words (the From/To/As of boxes,
+since/until/as_of), never the CLI's flags. gradio is not imported here."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ EMPTY_QUESTION = (
     "The question is empty: type a question in the box, e.g. "
     "\u201cWhat did Lavrov say about the ceasefire?\u201d, then press Enter or Ask."
 )
-# What the chat's date boxes and /ask_between's parameters are called, in their errors.
-BOX_NAMES = ("the From date", "the To date")
-API_NAMES = ("since", "until")
+# What the chat's date boxes and the API's parameters are called, in their errors: the
+# range's two ends, then the date the question's time words count from.
+BOX_NAMES = ("the From date", "the To date", "the As of date")
+API_NAMES = ("since", "until", "as_of")
 
 
 def is_blank(question: str) -> bool:
@@ -41,20 +42,25 @@ def describe_value(value: object) -> str:
 
 
 def dates(
-    since: object, until: object, names: tuple[str, str] = BOX_NAMES
-) -> tuple[date | None, date | None]:
-    """The date range's two fields as dates, strictly YYYY-MM-DD; "" or None leaves a side
-    open. A value that is not a date, or a range that runs backwards, is an AskbriefError
-    naming the fields as the caller knows them (`names`: the boxes, or the API's
-    parameters)."""
+    since: object, until: object, as_of: object = None, names: tuple[str, ...] = BOX_NAMES
+) -> dict[str, date]:
+    """The dates a question is asked with, strictly YYYY-MM-DD, as `Index.ask` takes them
+    (since, until, as_of); "" or None leaves one out. A value that is not a date, or a range
+    that runs backwards, is an AskbriefError naming the fields as the caller knows them
+    (`names`: the boxes, or the API's parameters)."""
+    given = {"since": since, "until": until, "as_of": as_of}
+    days = {
+        key: day
+        for (key, value), what in zip(given.items(), names, strict=True)
+        if (day := _day(value, what)) is not None
+    }
+    check_order(days.get("since"), days.get("until"), *names[:2])
+    return days
 
-    def day(value: object, what: str) -> date | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if not isinstance(value, str):
-            raise AskbriefError(f"{what} is {describe_value(value)}; give a date as YYYY-MM-DD")
-        return parse_day(value, what)
 
-    first, last = day(since, names[0]), day(until, names[1])
-    check_order(first, last, *names)
-    return first, last
+def _day(value: object, what: str) -> date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise AskbriefError(f"{what} is {describe_value(value)}; give a date as YYYY-MM-DD")
+    return parse_day(value, what)
