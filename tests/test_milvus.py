@@ -159,7 +159,7 @@ class Exploding(Peeking):
 
 def unpublished_rows(settings: Settings) -> int:
     """Rows a reader cannot see and the next build would have to clean up."""
-    conn = Connection(parse_store(settings.store_uri))
+    conn = Connection(parse_store(settings.location.uri))
     try:
         conn.load()
         published = (conn.meta() or {})["published"]
@@ -196,7 +196,7 @@ def test_killed_build_leaves_the_store_answering_and_the_next_run_completes(
     milvus: Settings, embedder: CountingEmbedder
 ) -> None:
     change_articles(milvus.articles_dir)
-    env = {"ASKBRIEF_STORE": milvus.store_uri}
+    env = {"ASKBRIEF_STORE": milvus.location.uri}
     proc = start_index(milvus, ASKBRIEF_TEST_PAUSE_AT="publishing", **env)
     wait_for_line(proc, "test pause at publishing")
     proc.send_signal(signal.SIGKILL)
@@ -262,22 +262,23 @@ def test_a_file_named_db_is_not_a_store(tmp_path: Path) -> None:
 
 
 def test_damaged_meta_is_a_one_line_error_and_full_rebuild_recovers(milvus: Settings) -> None:
-    conn = Connection(parse_store(milvus.store_uri))
+    conn = Connection(parse_store(milvus.location.uri))
     conn.client.upsert(conn.name("meta"), [{"id": 0, "body": "{not json", "vector": [0.0, 0.0]}])
     conn.close()
-    assert "meta row is damaged" in cli_error(["stats", "--store", milvus.store_uri])
+    assert "meta row is damaged" in cli_error(["stats", "--store", milvus.location.uri])
     with pytest.raises(IndexMismatchError, match="askbrief index --full"):
         open_store(milvus)
     env = {"ASKBRIEF_ARTICLES_DIR": str(milvus.articles_dir), "HF_HUB_OFFLINE": "1"}
     result = CliRunner().invoke(
-        cli, ["index", "-q", "--full", "--store", milvus.store_uri], env=env
+        cli, ["index", "-q", "--full", "--store", milvus.location.uri], env=env
     )
     assert result.exit_code == 0, result.output
-    assert "articles:  5" in CliRunner().invoke(cli, ["stats", "--store", milvus.store_uri]).output
+    stats = CliRunner().invoke(cli, ["stats", "--store", milvus.location.uri])
+    assert "articles:  5" in stats.output
 
 
 def test_missing_collection_is_a_one_line_error(milvus: Settings) -> None:
-    conn = Connection(parse_store(milvus.store_uri))
+    conn = Connection(parse_store(milvus.location.uri))
     conn.client.drop_collection(conn.name("terms"))
     conn.close()
     with pytest.raises(AskbriefError) as err:
@@ -292,14 +293,14 @@ def test_a_store_another_process_has_open_is_a_one_line_error(milvus: Settings) 
             "-c",
             "import sys, time; from pymilvus import MilvusClient; "
             "MilvusClient(sys.argv[1]); print('open', flush=True); time.sleep(120)",
-            milvus.store_uri,
+            milvus.location.uri,
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        message = cli_error(["stats", "--store", milvus.store_uri])
+        message = cli_error(["stats", "--store", milvus.location.uri])
         assert "open in another process" in message
     finally:
         holder.kill()
@@ -308,12 +309,13 @@ def test_a_store_another_process_has_open_is_a_one_line_error(milvus: Settings) 
 
 def test_store_settings_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ASKBRIEF_STORE", str(tmp_path / "env.db"))
-    assert Settings.load().store_uri == str(tmp_path / "env.db")
-    assert Settings.load(index_dir=tmp_path / "flag").store_uri == str(tmp_path / "flag")
-    assert Settings.load(store="http://milvus:19530").store_uri == "http://milvus:19530"
-    folder = Settings.load(store=str(tmp_path / "folder"))
-    assert folder.index_dir == tmp_path / "folder" and folder.store == ""
-    assert Settings.load(index_dir=tmp_path / "x.db").store == str(tmp_path / "x.db")
+    assert Settings.load().location.uri == str(tmp_path / "env.db")
+    assert Settings.load(index_dir=tmp_path / "flag").location.uri == str(tmp_path / "flag")
+    assert Settings.load(store="http://milvus:19530").location.uri == "http://milvus:19530"
+    folder = Settings.load(store=str(tmp_path / "folder")).location
+    assert folder.kind == "faiss" and folder.path == tmp_path / "folder"
+    lite = Settings.load(index_dir=tmp_path / "x.db").location  # --index x.db: the same
+    assert lite.kind == "milvus-lite" and lite.path == tmp_path / "x.db"
     loc = parse_store("https://user:secret@milvus.example:19531/news")
     assert (loc.server, loc.token, loc.prefix) == (
         "https://milvus.example:19531",
@@ -332,7 +334,7 @@ def test_truncated_milvus_lite_index_files_are_rebuilt(
     first = Index(milvus, embedder)
     before = answers(first)
     first.store.close()  # the last user: Milvus Lite lets go of the files
-    files = list(Path(milvus.store_uri).glob("collections/*/partitions/*/indexes/*"))
+    files = list(Path(milvus.location.uri).glob("collections/*/partitions/*/indexes/*"))
     assert files
     for path in files:
         path.write_bytes(path.read_bytes()[:10])
