@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from askbrief.errors import IndexMismatchError, NoIndexError
 from askbrief.ingest.entities import Entity
 from askbrief.location import StoreLocation
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
+from askbrief.store.days import stored_day
 from askbrief.store.faiss.keywords import KeywordIndex
 from askbrief.store.manifest import FULL_HINT, check_manifest, read_manifest, verify_files
 
@@ -52,6 +54,9 @@ ARTICLE_SIDS_CACHE = 20_000  # articles whose sentence ids are kept between ques
 # provenance lack (write.py's SCHEMA makes the tables). Readers read them only where
 # present, and an incremental build adds them, so such an index needs no rebuild.
 PROVENANCE_COLUMNS = ("added_by", "added_at")
+# Each article's date (store/days.py): generations written before it have no such column;
+# a reader computes the date there, and an incremental build adds and fills it.
+DAY_COLUMN = "day"
 
 
 def _article_columns(db: sqlite3.Connection) -> set[str]:
@@ -127,13 +132,15 @@ class FaissStore:
         self.db = _open_db(gen / META_DB, root)
         try:
             # an index written before provenance has no such columns: its articles have none
-            found = set(PROVENANCE_COLUMNS) <= _article_columns(self.db)
+            columns = _article_columns(self.db)
+            found = set(PROVENANCE_COLUMNS) <= columns
         except sqlite3.DatabaseError as err:
             self.db.close()
             raise IndexMismatchError(
                 f"{root}: metadata database {META_DB} is damaged ({err}); {FULL_HINT}"
             ) from None
         self._provenance = "".join(f", {c}" for c in PROVENANCE_COLUMNS) if found else ""
+        self._day = DAY_COLUMN if DAY_COLUMN in columns else "NULL"
         try:
             self.dense = _read_faiss(gen / DENSE, root)
             self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
@@ -343,6 +350,19 @@ class FaissStore:
         )
         return Article(*row) if row else None
 
+    def article_days(self, article_ids: list[str]) -> dict[str, date | None]:
+        """Each article's date as the build stored it (None: undated, or not in the
+        index); a generation written before dates were stored computes them instead."""
+        out: dict[str, date | None] = dict.fromkeys(article_ids)
+        for chunk in _batches(sorted(set(article_ids))):
+            rows = self._rows(
+                f"SELECT id, {self._day}, published, url FROM articles"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((r[0], stored_day(*r[1:])) for r in rows)
+        return out
+
     def article_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM articles ORDER BY id")]
 
@@ -428,4 +448,3 @@ def _read_bm25(gen: Path, root: Path) -> tuple[KeywordIndex, np.ndarray]:
         raise IndexMismatchError(
             f"{root}: keyword index is missing or damaged; {FULL_HINT}"
         ) from None
-

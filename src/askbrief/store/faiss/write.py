@@ -32,8 +32,10 @@ from askbrief.ingest.prepare import (
 )
 from askbrief.location import StoreLocation
 from askbrief.records import Article, BuildReport
+from askbrief.store.days import day_text, stored_day
 from askbrief.store.faiss.read import (
     CURRENT,
+    DAY_COLUMN,
     DENSE,
     KEYWORD_IDS,
     KEYWORD_TOKENS,
@@ -67,7 +69,7 @@ SCHEMA = """
 CREATE TABLE articles (
   id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source_path TEXT NOT NULL,
   format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL,
-  added_by TEXT, added_at TEXT
+  added_by TEXT, added_at TEXT, day TEXT
 );
 CREATE TABLE sentences (
   sid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
@@ -181,18 +183,31 @@ def _start_from(
         dense = faiss.read_index(str(old_gen / DENSE))
         sentence_vecs = faiss.read_index(str(old_gen / SENTENCE_VECS))
         old_hashes = dict(db.execute("SELECT id, hash FROM articles"))
-        _add_missing_columns(db)  # a generation written before provenance lacks them
+        _add_missing_columns(db)  # a generation written before provenance or days lacks them
     except (sqlite3.DatabaseError, RuntimeError, MemoryError):
         raise IndexMismatchError(f"{root}: index is damaged; {FULL_HINT}") from None
     return dense, sentence_vecs, old_hashes
 
 
 def _add_missing_columns(db: sqlite3.Connection) -> None:
-    """Bring an old generation's articles table up to the current columns, in place."""
+    """Bring an old generation's articles table up to the current columns, in place: the
+    provenance columns stay empty (nobody is known to have uploaded those articles), each
+    article's date is filled in from its published and url columns, as readers compute it
+    where it is missing."""
     have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
-    for column in PROVENANCE_COLUMNS:
+    for column in (*PROVENANCE_COLUMNS, DAY_COLUMN):
         if column not in have:
             db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
+    missing = db.execute(f"SELECT id, published, url FROM articles WHERE {DAY_COLUMN} IS NULL")
+    db.executemany(
+        f"UPDATE articles SET {DAY_COLUMN} = ? WHERE id = ?",
+        [(_day_of(published, url), id_) for id_, published, url in missing.fetchall()],
+    )
+
+
+def _day_of(published: str | None, url: str | None) -> str:
+    found = stored_day(None, published, url)
+    return found.isoformat() if found else ""
 
 
 def _drop(
@@ -246,7 +261,7 @@ def _add_articles(
         )
         db.execute(
             "INSERT INTO articles (id, title, text, source_path, format, source, url, published,"
-            " hash, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " hash, added_by, added_at, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 article.title,
@@ -259,6 +274,7 @@ def _add_articles(
                 hashes[article.id],
                 article.added_by,
                 article.added_at,
+                day_text(article),
             ),
         )
         sids = list(range(next_sid, next_sid + len(chunks.sentences)))

@@ -13,6 +13,7 @@ import json
 import time
 import weakref
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
 from askbrief.ingest.entities import Entity
 from askbrief.location import StoreLocation
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
+from askbrief.store.days import stored_day
 from askbrief.store.manifest import FULL_HINT, check_manifest
 from askbrief.store.milvus.connection import Connection, orphaned
 from askbrief.store.milvus.schema import (
@@ -273,6 +275,23 @@ class MilvusStore:
             return None
         data = self._blob_values([version], "article").get(version)
         return None if data is None else Article(id=article_id, **data)
+
+    def article_days(self, article_ids: list[str]) -> dict[str, date | None]:
+        """Each article's date as the build stored it in the article's row (None: undated,
+        or not in the store); rows written before dates were stored have it computed from
+        the article's metadata."""
+        versions = self._versions(article_ids)
+        infos = self._article_infos(list(versions.values()))
+        older = [v for v in versions.values() if v in infos and "day" not in infos[v]]
+        data = self._blob_values(older, "article") if older else {}
+        out: dict[str, date | None] = dict.fromkeys(article_ids)
+        for article_id, v in versions.items():
+            if v in infos and "day" in infos[v]:
+                out[article_id] = stored_day(infos[v]["day"], None, None)
+            elif v in infos:
+                found = data.get(v) or {}
+                out[article_id] = stored_day(None, found.get("published"), found.get("url"))
+        return out
 
     def article_ids(self) -> list[str]:
         rows = self.conn.rows("articles", self._filter, ["article_id"])

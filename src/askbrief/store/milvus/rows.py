@@ -21,6 +21,7 @@ from askbrief.ingest.prepare import (
     vectors_for,
 )
 from askbrief.records import Article
+from askbrief.store.days import day_text
 from askbrief.store.milvus.schema import (
     INF,
     MAX_VARCHAR,
@@ -138,8 +139,8 @@ class _Rows:
         tokens: list[list[str]],
         entities: list[Entity],
     ) -> None:
-        """An article version's row and its blobs: its text and metadata, sentence spans,
-        keyword terms and named entities."""
+        """An article version's row (counts, date) and its blobs: its text and metadata,
+        sentence spans, keyword terms and named entities."""
         record = {
             "title": article.title,
             "text": article.text,
@@ -182,6 +183,8 @@ class _Rows:
             "parts": parts,
             "passages": len(chunks.passages),
             "sentences": len(chunks.sentences),
+            # its date, for article_days (stores written before have none: read.py computes it)
+            "day": day_text(article),
         }
         self.articles.append(
             {

@@ -3,7 +3,8 @@
 text and metadata are cut into VARCHAR parts.
 
     <prefix>_meta       one row: the manifest, the published build number, BM25 totals
-    <prefix>_articles   one row per article version: id, content hash, counts
+    <prefix>_articles   one row per article version: id, content hash, counts and date (in
+                        its JSON info; rows written before dates were stored lack it)
     <prefix>_blobs      an article version's text and metadata, sentence spans, terms and
                         named entities, as JSON cut into <= 64 KiB VARCHAR parts
     <prefix>_passages   dense vectors (FLAT, inner product) with article id and offsets
