@@ -40,6 +40,7 @@ def ensure_index(settings: Settings, embedder: Embedder) -> Index | None:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"askbrief: {report.summary()}", flush=True)
+    return Index(settings, embedder)
 
 
 def _display(settings: Settings) -> str:
