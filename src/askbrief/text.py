@@ -148,8 +148,14 @@ _PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "
 
 def terms(text: str) -> list[str]:
     """Stemmed content words: the unit of lexical matching."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=200_000)
+def _terms(text: str) -> tuple[str, ...]:
+    """Cached: a question's stages ask for the same sentences' words, as do related questions."""
     words = [w for w in _WORD.findall(normalize(text)) if w not in stopwords()]
-    return _stemmer().stemWords(words)
+    return tuple(_stemmer().stemWords(words))
 
 
 @lru_cache(maxsize=200_000)

@@ -8,7 +8,6 @@ articles), instead of row by row wherever a stage needs one.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,8 +39,10 @@ class Asking:
     asked: set[str] = field(init=False)  # the question's own stemmed words
     kinds: frozenset[str] = field(init=False)  # the entity kinds it asks for ("who": PERSON)
     _articles: dict[str, Article | None] = field(init=False, default_factory=dict)
-    _sentences: dict[str, list[SentenceRow]] = field(init=False, default_factory=dict)
+    _sentences: dict[tuple[str, int], SentenceRow] = field(init=False, default_factory=dict)
+    _asked_for: set[tuple[str, int]] = field(init=False, default_factory=set)  # read or absent
     _entities: dict[str, list[Entity]] = field(init=False, default_factory=dict)
+    _within: dict[tuple[str, int, int], list[Entity]] = field(init=False, default_factory=dict)
     _days: dict[str, date | None] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,13 +55,11 @@ class Asking:
         return " ".join([self.question, *self.history[-1:]])
 
     def preload(self, article_ids: Iterable[str]) -> None:
-        """Read these articles and their sentences, one query each for all not yet read."""
+        """Read these articles, one query for all not yet read."""
         missing = [a for a in dict.fromkeys(article_ids) if a not in self._articles]
-        if not missing:
-            return
-        found = self.store.articles(missing)
-        self._articles.update((a, found.get(a)) for a in missing)
-        self._sentences.update(self.store.sentences_of(missing))
+        if missing:
+            found = self.store.articles(missing)
+            self._articles.update((a, found.get(a)) for a in missing)
 
     def article(self, article_id: str) -> Article | None:
         if article_id not in self._articles:
@@ -71,25 +70,46 @@ class Asking:
         article = self.article(article_id)
         return article.text if article else ""
 
+    def preload_sentences(self, ranges: Iterable[tuple[str, int, int]]) -> None:
+        """Read sentences first..last of each (article_id, first, last), one query for all
+        not yet read."""
+        missing = [
+            (a, first, last)
+            for a, first, last in dict.fromkeys(ranges)
+            if any((a, i) not in self._asked_for for i in range(first, last + 1))
+        ]
+        if not missing:
+            return
+        for row in self.store.sentences_within(missing):
+            self._sentences[row.article_id, row.idx] = row
+        self._asked_for.update((a, i) for a, first, last in missing for i in range(first, last + 1))
+
     def sentences(self, article_id: str, first: int, last: int) -> list[SentenceRow]:
         """Sentences first..last of an article, in order."""
-        if article_id not in self._sentences:
-            self.preload([article_id])
-        rows = self._sentences.get(article_id, [])
-        idxs = [r.idx for r in rows]
-        return rows[bisect_left(idxs, first) : bisect_right(idxs, last)]
+        if any((article_id, i) not in self._asked_for for i in range(first, last + 1)):
+            self.preload_sentences([(article_id, first, last)])
+        found = (self._sentences.get((article_id, i)) for i in range(first, last + 1))
+        return [row for row in found if row is not None]
 
     def entities(self, article_id: str) -> list[Entity]:
-        """An article's named entities; on the first call, those of every article read so
-        far, in one query."""
+        """All of an article's named entities, by start (for the few articles quoted)."""
         if article_id not in self._entities:
-            wanted_ids = {a for a in self._articles if a not in self._entities} | {article_id}
-            self._entities.update(self.store.entities_of(sorted(wanted_ids)))
-        return self._entities.get(article_id, [])
+            self._entities[article_id] = self.store.entities(article_id)
+        return self._entities[article_id]
+
+    def preload_entities(self, cands: Iterable[Candidate]) -> None:
+        """Read the entities inside each candidate sentence, one query for all."""
+        spans = [(c.article_id, c.start, c.end) for c in cands]
+        missing = [s for s in dict.fromkeys(spans) if s not in self._within]
+        if missing:
+            self._within.update(self.store.entities_within(missing))
 
     def entities_in(self, cand: Candidate) -> list[Entity]:
         """The named entities inside a candidate sentence."""
-        return in_span(self.entities(cand.article_id), cand.start, cand.end)
+        key = (cand.article_id, cand.start, cand.end)
+        if key not in self._within:
+            self._within[key] = in_span(self.entities(cand.article_id), cand.start, cand.end)
+        return self._within[key]
 
     def day(self, article_id: str) -> date | None:
         """The article's date, worked out once per question (every candidate of it asks)."""

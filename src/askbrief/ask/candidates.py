@@ -26,8 +26,7 @@ class Pool:
         """The sentences of the `limit` best passages inside the window."""
         asking = self.asking
         rows = asking.store.passages([int(p) for p in pids])
-        asking.preload(row.article_id for row in rows.values())
-        rank = -1
+        chosen = []
         for pid, score in zip(pids, scores, strict=True):
             row = rows.get(int(pid))
             if row is None:
@@ -35,9 +34,11 @@ class Pool:
             self._pid_article[int(pid)] = row.article_id
             if not asking.in_window(row.article_id):
                 continue
-            rank += 1
-            if rank >= limit:
+            if len(chosen) >= limit:
                 break
+            chosen.append((row, score))
+        asking.preload_sentences((row.article_id, row.first, row.last) for row, _ in chosen)
+        for rank, (row, score) in enumerate(chosen):
             for s in asking.sentences(row.article_id, row.first, row.last):
                 if s.sid not in self.passage or self.passage[s.sid][0] < score:
                     self.passage[s.sid] = (float(score), rank)
@@ -64,6 +65,11 @@ class Pool:
         asking = self.asking
         rows = asking.store.sentence_rows(sorted(self.sids))
         asking.preload(row.article_id for row in rows.values())
+        asking.preload_sentences(
+            (row.article_id, row.idx - 1, row.idx + 1)
+            for row in rows.values()
+            if asking.in_window(row.article_id)
+        )
         floor = min((s for s, _ in self.passage.values()), default=0.0)
         out = []
         for sid, row in rows.items():

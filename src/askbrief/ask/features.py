@@ -50,6 +50,8 @@ def rank(asking: Asking, found: Retrieved, weights: Weights) -> Ranked:
         int(s): float(v) for s, v in zip(found.keyword_sids, found.keyword_scores, strict=True)
     }
     kmax = max(kscore.values(), default=1.0) or 1.0
+    if asking.kinds:  # type_match below asks for each candidate's entities
+        asking.preload_entities(cands)
     articles = {c.article_id for c in cands}
     covered = article_cover(store, idf, articles)
     fresh = {a: asking.recency(a, weights.undated) for a in articles}
