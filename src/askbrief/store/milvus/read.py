@@ -12,7 +12,7 @@ import contextlib
 import json
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from askbrief.config import EMBEDDING_DIM
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
-from askbrief.ingest.entities import Entity
+from askbrief.ingest.entities import Entity, in_span
 from askbrief.location import StoreLocation
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
 from askbrief.store.days import stored_day
@@ -245,15 +245,20 @@ class MilvusStore:
             for i in range(lo, hi + 1)
         ]
 
-    def sentences_of(self, article_ids: list[str]) -> dict[str, list[SentenceRow]]:
-        """Every sentence of each article, in order; their blobs fetched together."""
-        self._prefetch(set(article_ids), ("spans",))
-        return {a: self.sentences(a, 0, 1 << 30) for a in article_ids}
+    def sentences_within(self, ranges: Sequence[tuple[str, int, int]]) -> list[SentenceRow]:
+        """The sentences first..last of each (article_id, first, last); their blobs fetched
+        together."""
+        self._prefetch({a for a, _, _ in ranges}, ("spans",))
+        found = {s.sid: s for a, first, last in ranges for s in self.sentences(a, first, last)}
+        return list(found.values())
 
-    def entities_of(self, article_ids: list[str]) -> dict[str, list[Entity]]:
-        """Each article's named entities, by start; their blobs fetched together."""
-        self._prefetch(set(article_ids), ("entities",))
-        return {a: self.entities(a) for a in article_ids}
+    def entities_within(
+        self, spans: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[Entity]]:
+        """The entities wholly inside each (article_id, start, end), by start; their blobs
+        fetched together."""
+        self._prefetch({a for a, _, _ in spans}, ("entities",))
+        return {(a, s, e): in_span(self.entities(a), s, e) for a, s, e in spans}
 
     def articles(self, article_ids: list[str]) -> dict[str, Article]:
         """The articles found among `article_ids`; their blobs fetched together."""
