@@ -22,6 +22,7 @@ import os
 import random
 import sys
 import time
+import types
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ from askbrief.ask.timeframe import resolve
 from askbrief.console import ProgressBars
 from askbrief.dates import parse_date
 from askbrief.eval.data import link_articles
+from askbrief.records import Candidate
 from askbrief.store.base import ReadStore
 from askbrief.text import normalize, terms
 
@@ -119,11 +121,19 @@ class Dataset:
         return out
 
 
+def load_items(path: Path) -> list[dict]:
+    """A cache of asked questions, also one written before the package's wings: those hold
+    candidates pickled as askbrief.answer.Candidate, now askbrief.records.Candidate (the
+    fields they lack take the record's defaults)."""
+    sys.modules.setdefault("askbrief.answer", types.SimpleNamespace(Candidate=Candidate))  # type: ignore[arg-type]
+    return np.load(path, allow_pickle=True)["items"].tolist()
+
+
 def collect(ds: Dataset, questions: list[dict], cache: Path) -> list[dict]:
     """Every question's candidates and signals as Index.score computes them, asked as a user
     would (module docstring); labels from the gold answer. Cached at `cache`."""
     if cache.exists():
-        items = np.load(cache, allow_pickle=True)["items"].tolist()
+        items = load_items(cache)
         current = all(it["X"].shape[1] == len(SENTENCE_FEATURES) for it in items)
         if len(items) == len(questions) and current:
             return items
@@ -226,7 +236,7 @@ def synthetic_items(ds: Dataset) -> list[list[dict]]:
         ]
         legacy = ds.home / f"synthetic-{name}.npz"  # asked before on_subject was kept
         if legacy.exists() and not (ds.home / f"{ITEMS}-synthetic-{name}.npz").exists():
-            items = np.load(legacy, allow_pickle=True)["items"].tolist()
+            items = load_items(legacy)
             for it in items:
                 it.update(ds=ds.name, on_subject=frozenset(), close_by_words=False)
         else:

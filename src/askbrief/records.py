@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 from askbrief.text import counted
 
@@ -66,6 +67,50 @@ class PassageRow:
     last: int
     start: int
     end: int
+
+
+DATES_GIVEN = "dates given"  # the label of a window given as dates (--since/--until)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Dates from `start` to `end`, both included; None: open on that side."""
+
+    start: date | None
+    end: date | None
+    label: str  # what named it: the question's words, or DATES_GIVEN
+    # Strict (a date range given): only articles inside are quoted. Otherwise (a question's
+    # time words) a strong prior: inside articles rank first, but a report dated a few days
+    # off can still answer (dates from pages and URLs are often those of an update).
+    strict: bool = False
+
+    def holds(self, day: date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    def describe(self) -> str:
+        """'articles from 2024-02-12 to 2024-02-18', as an answer reports it."""
+        if self.start and self.end:
+            if self.start == self.end:
+                return f"articles from {self.start.isoformat()}"
+            return f"articles from {self.start.isoformat()} to {self.end.isoformat()}"
+        if self.start:
+            return f"articles from {self.start.isoformat()} on"
+        if self.end:
+            return f"articles up to {self.end.isoformat()}"
+        return "all articles"
+
+    def note(self) -> dict[str, str | None]:
+        """What an answer writes of its window: the dates, what named them, and that
+        undated articles were kept in (they are never dropped for a window)."""
+        return self.to_dict() | {"undated": "included", "said": self.describe()}
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "label": self.label,
+            "strict": "yes" if self.strict else "no",
+        }
 
 
 @dataclass(frozen=True)
@@ -169,7 +214,7 @@ class Answer:
     closest: Quote | None = None
     # The dates the answer was kept to ({"from", "to", "label", "undated", "said"}), if
     # the question or --since/--until named some.
-    window: dict[str, str | None] | None = None
+    window: Window | None = None  # the dates the answer was kept to, if any
     # Articles whose quotes answer with different values, newest first ("Sources differ").
     differ: tuple[Claim, ...] = ()
     # Refused as "off-subject": the question's words the closest passage's article lacks.
@@ -197,7 +242,7 @@ class Answer:
             "n_articles": len(self.sources),
             "quotes": [asdict(q) for q in self.quotes],
             "closest": asdict(self.closest) if self.closest else None,
-            "window": self.window,
+            "window": self.window.note() if self.window else None,
             "answer_span": self._answer_span(),
             "sources_differ": [asdict(c) for c in self.differ],
             "sources": [asdict(s) | {"quotes": list(s.quotes)} for s in self.sources],

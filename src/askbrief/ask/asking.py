@@ -14,10 +14,9 @@ from datetime import date
 
 import numpy as np
 
-from askbrief.ask.timeframe import Window
-from askbrief.dates import article_date, recency
+from askbrief.dates import recency
 from askbrief.ingest.entities import Entity, in_span, wanted
-from askbrief.records import Article, Candidate, SentenceRow
+from askbrief.records import Article, Candidate, SentenceRow, Window
 from askbrief.store.base import ReadStore
 from askbrief.text import terms
 
@@ -48,6 +47,16 @@ class Asking:
     def __post_init__(self) -> None:
         self.asked = set(terms(self.question))
         self.kinds = wanted(self.question)
+
+    def share_reads(self, other: Asking) -> None:
+        """Read through `other`'s caches: the same question asked with an earlier one reads
+        the same articles (the window and store are the same)."""
+        self._articles, self._sentences, self._asked_for = (
+            other._articles,
+            other._sentences,
+            other._asked_for,
+        )
+        self._entities, self._within, self._days = other._entities, other._within, other._days
 
     @property
     def with_context(self) -> str:
@@ -112,11 +121,16 @@ class Asking:
         return self._within[key]
 
     def day(self, article_id: str) -> date | None:
-        """The article's date, worked out once per question (every candidate of it asks)."""
+        """The article's date as the build stored it (every candidate of it asks)."""
         if article_id not in self._days:
-            article = self.article(article_id)
-            self._days[article_id] = article_date(article) if article else None
+            self.preload_days([article_id])
         return self._days[article_id]
+
+    def preload_days(self, article_ids: Iterable[str]) -> None:
+        """Read these articles' dates, one query for all not yet read."""
+        missing = [a for a in dict.fromkeys(article_ids) if a not in self._days]
+        if missing:
+            self._days.update(self.store.article_days(missing))
 
     def in_window(self, article_id: str) -> bool:
         """May the article be quoted? Outside a strict window (--since/--until) it may not;

@@ -11,9 +11,8 @@ import re
 from datetime import date
 
 from askbrief.ask.answer import is_headline, is_quotable
-from askbrief.ask.timeframe import Window
 from askbrief.dates import article_date
-from askbrief.records import Candidate
+from askbrief.records import Candidate, Window
 from askbrief.store.base import ReadStore
 from askbrief.text import normalize
 

@@ -9,7 +9,7 @@ import numpy as np
 from askbrief.ask.answer import is_headline, is_quotable
 from askbrief.ask.asking import Asking
 from askbrief.ingest.entities import holds_answer, slot_fit
-from askbrief.records import Candidate
+from askbrief.records import Candidate, PassageRow
 
 
 class Pool:
@@ -26,7 +26,9 @@ class Pool:
         """The sentences of the `limit` best passages inside the window."""
         asking = self.asking
         rows = asking.store.passages([int(p) for p in pids])
-        chosen = []
+        if asking.window is not None:  # the window asks each article's date
+            asking.preload_days(row.article_id for row in rows.values())
+        chosen: list[tuple[PassageRow, float]] = []
         for pid, score in zip(pids, scores, strict=True):
             row = rows.get(int(pid))
             if row is None:
@@ -65,6 +67,7 @@ class Pool:
         asking = self.asking
         rows = asking.store.sentence_rows(sorted(self.sids))
         asking.preload(row.article_id for row in rows.values())
+        asking.preload_days(row.article_id for row in rows.values())
         asking.preload_sentences(
             (row.article_id, row.idx - 1, row.idx + 1)
             for row in rows.values()

@@ -25,8 +25,8 @@ from askbrief.ask.ranking import (
 from askbrief.ask.reader import Reading
 from askbrief.ask.retrieve import Retrieved
 from askbrief.ask.signals import covers_known, list_agreement, name_cover, spread
-from askbrief.ask.timeframe import Window, years_unmatched
-from askbrief.records import Candidate
+from askbrief.ask.timeframe import years_unmatched
+from askbrief.records import Candidate, Window
 
 # Refusal reasons (records.REASONS): a best passage below this cosine is "nothing close";
 # a best article this much less fresh than the collection's newest is "only old news".

@@ -33,13 +33,13 @@ from askbrief.ask.features import rank
 from askbrief.ask.ranking import load_weights
 from askbrief.ask.reader import read
 from askbrief.ask.retrieve import retrieve
-from askbrief.ask.timeframe import Window, explicit, resolve
+from askbrief.ask.timeframe import explicit, resolve
 from askbrief.config import Settings
 from askbrief.dates import parse_date
 from askbrief.errors import AskbriefError
 from askbrief.ingest.embedding import Embedder
 from askbrief.ingest.entities import in_span
-from askbrief.records import Answer, Article, Quote
+from askbrief.records import Answer, Article, Quote, Window
 from askbrief.store.base import ReadStore, open_store
 from askbrief.text import depends_on_context, term_set, terms
 
@@ -116,7 +116,7 @@ class Index:
         if max_quotes < 1:
             raise AskbriefError("max quotes must be at least 1")
         store = self.store
-        now = as_of or collection_now(store)
+        now = as_of or self.settings.as_of or collection_now(store)
         window = explicit(since, until) or (resolve(question, now) if now else None)
         if is_briefing(question):
             return self.brief(question, window, max_quotes, store)
@@ -125,8 +125,9 @@ class Index:
         with_context = None
         if earlier and depends_on_context(question):
             with_context = self.score(
-                question, history=earlier, top_k=top_k, store=store, window=window, now=now
-            )
+                question, history=earlier, top_k=top_k, store=store, window=window, now=now,
+                reads=scored.asking,
+            )  # fmt: skip
         threshold = self.threshold(store)
         # A question that leans on an earlier one ("What did he call a ceasefire?") reads
         # weakly on its own; once it passes its own checks (something close, on its subject:
@@ -164,14 +165,15 @@ class Index:
         # question (a min_confidence of 0 or less); then the reader's best stand
         candidates = scored.answers or scored.read
         chosen = select(candidates, max_quotes, load_weights().keep_ratio, reads.text)
-        articles = {c.article_id: reads.article(c.article_id) for c in chosen}
+        found = {c.article_id: reads.article(c.article_id) for c in chosen}
+        articles = {a: article for a, article in found.items() if article is not None}
         asked = term_set(question)
-        chosen = widen(chosen, articles, self.settings.answer_chars, asked)  # type: ignore[arg-type]
+        chosen = widen(chosen, articles, self.settings.answer_chars, asked)
         chosen = join_touching(chosen, reads.text)
-        answer = assemble(question, chosen, articles, scored.probability)  # type: ignore[arg-type]
-        differ = differing_claims(question, answer.quotes, articles, reads.entities)  # type: ignore[arg-type]
+        answer = assemble(question, chosen, articles, scored.probability)
+        differ = differing_claims(question, answer.quotes, articles, reads.entities)
         marked = self._mark(answer, scored.votes, reads, store)
-        return replace(answer, window=window_note(scored.window), differ=differ, answer_span=marked)
+        return replace(answer, window=scored.window, differ=differ, answer_span=marked)
 
     def _mark(
         self, answer: Answer, votes: Votes, reads: Asking, store: ReadStore
@@ -203,9 +205,9 @@ class Index:
         if not chosen:  # no dated article (in the window): nothing can be called the latest
             reason = "outside-window" if window is not None else "undated"
             return self.refuse(question, Scored.empty(reason, window), store)
-        articles = {c.article_id: store.article(c.article_id) for c in chosen}
-        answer = assemble(question, chosen, articles, 1.0)  # type: ignore[arg-type]
-        return replace(answer, window=window_note(window))
+        articles = store.articles([c.article_id for c in chosen])
+        answer = assemble(question, chosen, articles, 1.0)
+        return replace(answer, window=window)
 
     def refuse(self, question: str, scored: Scored, store: ReadStore | None = None) -> Answer:
         """A refusal that says why, with the nearest sentence as "closest, not an answer"."""
@@ -236,7 +238,7 @@ class Index:
             scored.probability,
             reason=scored.reason or "nothing-close",
             closest=closest,
-            window=window_note(scored.window),
+            window=scored.window,
             missing=scored.missing,
         )
 
@@ -257,10 +259,12 @@ class Index:
         store: ReadStore | None = None,
         window: Window | None = None,
         now: date | None = None,
+        reads: Asking | None = None,
     ) -> Scored:
         """Retrieve candidates, rank them, read the best and decide how likely they answer;
         no abstention yet. Only articles inside `window` (or undated) are candidates; `now`
-        is the date recency is measured from (default: the newest article's)."""
+        is the date recency is measured from (default: the newest article's). `reads`: an
+        Asking of the same question whose store reads to share."""
         store = store or self.store
         top_k = self.settings.top_k if top_k is None else top_k
         if top_k < 1:
@@ -268,6 +272,8 @@ class Index:
         vector, words = self._query(question, history)
         now = now or collection_now(store)
         asking = Asking(question, tuple(history), store, window, now, vector, words)
+        if reads is not None:
+            asking.share_reads(reads)
         found = retrieve(asking, top_k)
         if not found.candidates:
             strict = window is not None and window.strict
@@ -334,11 +340,3 @@ def open_index(
 ) -> Index:
     """Open the index at `path` (default: ASKBRIEF_INDEX_DIR or ./index) for questions."""
     return Index(Settings.load(index_dir=path, **overrides), embedder)
-
-
-def window_note(window: Window | None) -> dict[str, str | None] | None:
-    """What an answer says of its window: the dates, what named them, and that undated
-    articles were kept in (they are never dropped for a window)."""
-    if window is None:
-        return None
-    return window.to_dict() | {"undated": "included", "said": window.describe()}

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+
+from askbrief.records import DATES_GIVEN, Window
 
 RECENT_DAYS = 30
 # What a typed date must look like; an example is part of every error about one.
 DATE_FORMAT = "YYYY-MM-DD, e.g. 2026-03-01"
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # The label of a window from explicit dates, as opposed to the question's own time words.
-DATES_GIVEN = "dates given"
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -57,42 +57,6 @@ _PHRASES = [
     ("last year", re.compile(r"\blast\s+year\b", re.I)),
     ("recent", re.compile(r"\b(?:latest|most\s+recent|newest|currently|right\s+now|now)\b", re.I)),
 ]
-
-
-@dataclass(frozen=True)
-class Window:
-    """Dates from `start` to `end`, both included; None: open on that side."""
-
-    start: date | None
-    end: date | None
-    label: str  # what named it: the question's words, or DATES_GIVEN
-    # Strict (a date range given): only articles inside are quoted. Otherwise (a question's
-    # time words) a strong prior: inside articles rank first, but a report dated a few days
-    # off can still answer (dates from pages and URLs are often those of an update).
-    strict: bool = False
-
-    def holds(self, day: date) -> bool:
-        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
-
-    def describe(self) -> str:
-        """'articles from 2024-02-12 to 2024-02-18', as an answer reports it."""
-        if self.start and self.end:
-            if self.start == self.end:
-                return f"articles from {self.start.isoformat()}"
-            return f"articles from {self.start.isoformat()} to {self.end.isoformat()}"
-        if self.start:
-            return f"articles from {self.start.isoformat()} on"
-        if self.end:
-            return f"articles up to {self.end.isoformat()}"
-        return "all articles"
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {
-            "from": self.start.isoformat() if self.start else None,
-            "to": self.end.isoformat() if self.end else None,
-            "label": self.label,
-            "strict": "yes" if self.strict else "no",
-        }
 
 
 def resolve(question: str, now: date) -> Window | None:
@@ -197,15 +161,16 @@ def _parse(text: str, now: date | None) -> date | None:
     return found.date() if found else None
 
 
-def window_sentence(window: dict[str, str | None] | None) -> str:
-    """What an answer says of its window (Answer.window): the dates, the words that named
-    them, and that undated articles stayed in; "" without one. The CLI prints it, the UI
-    shows it escaped."""
-    if not window:
+def window_sentence(window: Window | dict[str, str | None] | None) -> str:
+    """What an answer says of its window: the dates, the words that named them, and that
+    undated articles stayed in; "" without one. The CLI prints it; the UI shows it escaped,
+    from the answer as /ask writes it."""
+    note = window.note() if isinstance(window, Window) else window
+    if not note:
         return ""
-    label = window.get("label")
+    label = note.get("label")
     asked = "" if label == DATES_GIVEN else f' ("{label}")'
-    return f"Searched {window.get('said')}{asked}; undated articles included."
+    return f"Searched {note.get('said')}{asked}; undated articles included."
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
