@@ -105,8 +105,9 @@ _QUOTES = {
 }
 
 
-def normalize(text: str) -> str:
-    """NFKC, straight quotes and hyphens for curly quotes and dashes, lower case, one space."""
+def fold_for_scoring(text: str) -> str:
+    """NFKC, straight quotes and hyphens for curly quotes and dashes, lower case, one space:
+    the scoring rule's folding, wider than text.normalize (which lexical matching uses)."""
     text = unicodedata.normalize("NFKC", text)
     text = "".join(_QUOTES.get(ch, "-" if unicodedata.category(ch) == "Pd" else ch) for ch in text)
     return " ".join(text.lower().split())
@@ -114,8 +115,8 @@ def normalize(text: str) -> str:
 
 def is_hit(answer: str, quotes: Sequence[str]) -> bool:
     """The README's answer recall: the gold answer occurs inside one of the quotes."""
-    gold = normalize(answer)
-    return bool(gold) and any(gold in normalize(q) for q in quotes)
+    gold = fold_for_scoring(answer)
+    return bool(gold) and any(gold in fold_for_scoring(q) for q in quotes)
 
 
 # --- per-question records ------------------------------------------------------------------
