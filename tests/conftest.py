@@ -1,57 +1,62 @@
-"""Shared fixtures: the real bundled model, wrapped to count what it embeds."""
+"""The tiers, and the fixtures tests of more than one tier share.
+
+A test's folder says what it needs (tests/README.md): tests/unit (pure code), tests/index
+(the bundled model and an index on disk), tests/system (servers, child processes, slow
+builds) and tests/browser (Chromium). Each test gets its folder's marker here, so `pytest -m
+unit` selects a tier however its files are named; a test outside the four folders stops the
+run. Helpers live in tests/support/; fixtures of one tier only in that tier's conftest.py.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The names test files used to import from here, still importable (new files: support.common).
+from support.common import (  # noqa: F401
+    ROOT,
+    SEED_FILE,
+    SEEDS,
+    STORES,
+    CountingEmbedder,
+    store_at,
+)
 
-from askbrief.ingest.embedding import Embedder  # noqa: E402
+from askbrief import Settings, build_index, open_index
 
-ROOT = Path(__file__).resolve().parent.parent
-# A copy of the shipped seed article: tests never read seeds/, where users add their own
-# articles (uploads are saved there).
-SEEDS = ROOT / "tests" / "data" / "seed"
-SEED_FILE = SEEDS / "000_27ae2b7c35e19781.txt"
-# The stores the core tests run against: the FAISS folder and Milvus Lite (embedded Milvus,
-# the same code as a Milvus server).
-STORES = ["faiss", "milvus"]
+if TYPE_CHECKING:
+    from support.followups import Collection
+    from support.web import LiveApp
+
+TESTS = Path(__file__).resolve().parent
+TIERS = ("unit", "index", "system", "browser")
 
 
-def store_at(folder: Path, kind: str) -> str:
-    """Where a test's index lives: a FAISS folder, or a Milvus Lite .db beside it."""
-    return str(folder / ("idx.db" if kind == "milvus" else "idx"))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, from the folder it is in."""
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(TESTS).parts
+        except ValueError:
+            continue  # not under tests/ (a path given on the command line)
+        tier = parts[0] if len(parts) > 1 else ""
+        if tier not in TIERS:
+            where = ", ".join(f"tests/{t}/" for t in TIERS)
+            raise pytest.UsageError(
+                f"{item.nodeid}: a test file belongs in one of {where} (tests/README.md)"
+            )
+        item.add_marker(getattr(pytest.mark, tier))
 
 
-class CountingEmbedder(Embedder):
-    """The real model; records every text it is asked to embed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.embedded: list[str] = []
-        self.calls = 0
-
-    def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        self.calls += 1
-        self.embedded.extend(texts)
-        return super().embed(texts, progress)
-
-    def embed_passages(self, texts, spans):  # type: ignore[no-untyped-def]
-        self.calls += 1
-        self.embedded.extend(texts)
-        return super().embed_passages(texts, spans)
-
-    def reset(self) -> None:
-        self.embedded.clear()
-        self.calls = 0
+# ---------------------------------------------------------------- the model
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +72,9 @@ def counting(embedder: CountingEmbedder) -> CountingEmbedder:
     return embedder
 
 
+# ---------------------------------------------------------------- collections and indexes
+
+
 @pytest.fixture
 def articles_dir(tmp_path: Path) -> Path:
     """A private copy of the seed article plus the test corpus."""
@@ -76,27 +84,163 @@ def articles_dir(tmp_path: Path) -> Path:
     return folder
 
 
-# Debian's Chromium, driven by Playwright (which never downloads a browser of its own).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = ROOT / "test-artifacts"
+@pytest.fixture
+def feed_folder(tmp_path: Path) -> Path:
+    """An articles folder for feeds, not made yet."""
+    return tmp_path / "articles"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium per test module."""
-    from playwright.sync_api import sync_playwright
+def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Settings:
+    """A copy of the seed article with a fresh index, once per module."""
+    from support.web import seeded_settings
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return seeded_settings(tmp_path_factory.mktemp("seeded"), embedder)
+
+
+@pytest.fixture(scope="module")
+def built_seed(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Settings:
+    """The seed article indexed once per module; each test works on its own copy of it
+    (support.faults.fresh_copy)."""
+    root = tmp_path_factory.mktemp("faults")
+    shutil.copytree(SEEDS, root / "articles")
+    settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")
+    build_index(settings, embedder)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def dated_settings(
+    tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder
+) -> Settings:
+    """The dated articles (support.dated) indexed once per module."""
+    from support.dated import ARTICLES, build_dated
+
+    return build_dated(tmp_path_factory.mktemp("strict"), embedder, ARTICLES)
+
+
+@pytest.fixture(scope="module")
+def towns_dir(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Path:
+    """The index of the town collection; each town's article is dated by its dateline."""
+    from support.towns import copy_collection
+
+    root = tmp_path_factory.mktemp("towns")
+    articles = copy_collection(root / "articles")
+    build_index(Settings.load(articles_dir=articles, index_dir=root / "idx"), embedder)
+    return root / "idx"
+
+
+@pytest.fixture(scope="module", params=["seed-alone", "seed-and-others"])
+def followup_collection(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: CountingEmbedder,
+) -> Iterator[Collection]:
+    """The shipped seed file (and, for the second, three articles written here), copied
+    into a fresh folder and indexed once for the module."""
+    from support.followups import OTHERS, Collection
+
+    root = tmp_path_factory.mktemp(request.param)
+    articles = root / "articles"
+    articles.mkdir()
+    shutil.copy(SEED_FILE, articles / SEED_FILE.name)
+    if request.param == "seed-and-others":
+        for name, text in OTHERS.items():
+            (articles / name).write_text(text, encoding="utf-8")
+    settings = Settings.load(articles_dir=articles, index_dir=root / "index")
+    build_index(settings, embedder)
+    index = open_index(root / "index", embedder=embedder)
+    yield Collection(request.param, settings, index)
+    index.store.close()
+
+
+# ---------------------------------------------------------------- served apps
+
+
+@pytest.fixture(scope="module")
+def followup_url(followup_collection: Collection, embedder: CountingEmbedder) -> Iterator[str]:
+    """The app over the follow-up collection, served in-process."""
+    from support.web import serve
+
+    from askbrief.web.blocks import make_app
+
+    app = make_app(settings=followup_collection.settings, embedder=embedder)
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def dated_url(
+    tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder
+) -> Iterator[str]:
+    """The app over the dated articles, served in-process."""
+    from support.dated import ARTICLES, build_dated
+    from support.web import serve
+
+    from askbrief.web.blocks import make_app
+
+    settings = build_dated(tmp_path_factory.mktemp("uitime"), embedder, ARTICLES)
+    with serve(make_app(settings=settings, embedder=embedder)) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def access_team(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A users file with support.access's team in it."""
+    from support.access import PASSWORDS, ROLES
+
+    from askbrief.access.users import add_user
+
+    path = tmp_path_factory.mktemp("team") / "team.json"
+    for name, password in PASSWORDS.items():
+        add_user(path, name, ROLES[name], password)
+    return path
+
+
+@pytest.fixture(scope="module")
+def signed_in_app(
+    tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder, access_team: Path
+) -> Iterator[LiveApp]:
+    """The app served in-process past sign-in, with the team's limits."""
+    from support.access import FILE_LIMIT, FILES_PER_UPLOAD, QUESTION_LIMIT
+    from support.web import LiveApp, seeded_settings, serve
+
+    from askbrief.web.blocks import make_app
+
+    settings = dataclasses.replace(
+        seeded_settings(tmp_path_factory.mktemp("signed-in"), embedder),
+        users=str(access_team),
+        question_limit=f"{QUESTION_LIMIT}/minute",
+        upload_limit=f"{FILE_LIMIT}/hour",
+        files_per_upload=FILES_PER_UPLOAD,
+    )
+    app = make_app(settings=settings, embedder=embedder)
+    with serve(app) as url:
+        yield LiveApp(url, settings, app)
+
+
+@pytest.fixture(scope="module")
+def read_only_app(
+    tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder
+) -> Iterator[tuple[str, Path, Path]]:
+    """app.py with a users file made by `askbrief users add` (password on stdin) and
+    --read-only; yields its URL, its console log and its articles folder."""
+    from support.access import PASSWORDS, ROLES
+    from support.web import app_py, seeded_settings
+
+    root = tmp_path_factory.mktemp("read-only")
+    settings = seeded_settings(root, embedder)
+    team = root / "team.json"
+    for name in ("alice", "rita"):
+        done = subprocess.run(
+            [sys.executable, "-m", "askbrief", "users", "add", name, "--role", ROLES[name]],
+            input=PASSWORDS[name] + "\n",
+            env=os.environ | {"ASKBRIEF_USERS": str(team)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    log = root / "console.log"
+    with app_py(settings, log, extra=["--users", str(team), "--read-only"]) as url:
+        yield url, log, settings.articles_dir

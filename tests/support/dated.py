@@ -1,14 +1,14 @@
 """Dated news articles for the time and "sources differ" tests: a flood whose death toll is
-revised between two reports, a solar farm two reports agree on, and an undated article."""
+revised between two reports, a solar farm two reports agree on, and an undated article;
+the question about the toll, and how a bad date is to be written."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from conftest import CountingEmbedder
-
 from askbrief import Settings, build_index
+from support.common import CountingEmbedder
 
 ARTICLES = [
     {
@@ -42,6 +42,8 @@ ARTICLES = [
         "12400 panels, began supplying homes this week.",
     },
 ]
+DEATHS = "How many people were killed in the Kellin flood?"
+FORMAT = "use YYYY-MM-DD, e.g. 2026-03-01"
 BRIDGE = {
     "id": "bridge",
     "title": "Kellin plans a new bridge",

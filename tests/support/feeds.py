@@ -5,6 +5,8 @@ the server's address, so feeds can link to pages on it), optionally with an ETag
 Last-Modified date (a matching If-None-Match or If-Modified-Since gets 304), a delay (to outlast a client's timeout), a status, or a body that
 never ends (to hit a size cap). It counts requests and keeps their headers, so a test can
 assert that a second fetch sent If-None-Match, and notes whether a body was sent whole.
+
+`serve_harbor` registers the harbour's RSS feed and its three pages (tests/data/feeds/).
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent / "data" / "feeds"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "feeds"
+HARBOR = {  # page path -> fixture, in the feed's order
+    "/harbor/local/gull-point-lighthouse.html": "harbor-lighthouse.html",
+    "/harbor/transport/ferry-crews-vote-to-strike.html": "harbor-ferry-strike.html",
+    "/harbor/business/port-container-record.html": "harbor-port-record.html",
+}
 
 
 @dataclass
@@ -75,6 +82,13 @@ class FeedServer:
         with self._lock:
             self.requests[path] += 1
             self.headers.setdefault(path, []).append(headers)
+
+
+def serve_harbor(server: FeedServer) -> str:
+    """The RSS 2.0 feed (with an ETag) and its three pages; returns the feed's URL."""
+    for path, name in HARBOR.items():
+        server.add_file(path, name)
+    return server.add_file("/harbor/rss.xml", "harbor-rss.xml", etag='"harbor-1"')
 
 
 def _type_of(name: str) -> str:

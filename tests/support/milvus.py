@@ -1,7 +1,10 @@
 """A real Milvus-API gRPC server for tests: `milvus-lite server` in a child process on a free
 loopback port, over a private data folder. It can be killed, frozen and restarted on the
 same port and data, as a server in production can, so tests see what app servers and
-indexers do when the server goes away and comes back."""
+indexers do when the server goes away and comes back.
+
+Also what the Milvus store's tests ask and compare (the same questions on every store, the
+answers a reader sees, the rows a failed build left behind) and the CLI's one-line errors."""
 
 from __future__ import annotations
 
@@ -11,10 +14,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from askbrief.web.blocks import free_port
+from click.testing import CliRunner
+
+from askbrief import Index, Settings
+from askbrief.cli.main import cli
+from askbrief.location import parse_store
+from askbrief.store.milvus.connection import Connection
+from askbrief.web.backend import free_port
 
 MILVUS_LITE = Path(sys.executable).with_name("milvus-lite")
 START_SECONDS = 60.0
@@ -103,3 +113,47 @@ def running_server(root: Path) -> Iterator[MilvusServer]:
         yield server
     finally:
         server.stop()
+
+
+QUESTIONS = [
+    "What did Lavrov call a ceasefire?",
+    "What did Lavrov say about France?",
+    "How many panels does the floating solar farm have?",
+    "Who won the national chess championship?",
+    "What did the transport minister call the rail strike?",
+    "What is the boiling point of tungsten?",
+    "Who won the 1998 football World Cup?",
+]
+
+
+def answers(idx: Index, questions: Sequence[str] = QUESTIONS) -> list[tuple[Any, ...]]:
+    """What a reader sees: answered or not, confidence, and every cited span."""
+    out = []
+    for q in questions:
+        a = idx.ask(q)
+        spans = tuple((x.article_id, x.start, x.end, x.text) for x in a.quotes)
+        out.append((a.answered, round(a.confidence, 4), spans))
+    return out
+
+
+def unpublished_rows(settings: Settings) -> int:
+    """Rows a reader cannot see and the next build would have to clean up."""
+    conn = Connection(parse_store(settings.location.uri))
+    try:
+        conn.load()
+        published = (conn.meta() or {})["published"]
+        return sum(
+            len(list(conn.rows(kind, f"build > {published} or retired < {published}", ["id"])))
+            for kind in ("articles", "blobs", "passages", "sentences")
+        )
+    finally:
+        conn.close()
+
+
+def cli_error(args: list[str]) -> str:
+    """The CLI's output for `args`, checked to be a one-line error without a traceback."""
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    return result.output

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, SEEDS, CountingEmbedder
-
 from askbrief import Settings, build_index
-from askbrief.web.blocks import free_port, serving  # noqa: F401  (re-exported for tests)
+from askbrief.web.backend import free_port, serving  # noqa: F401  (re-exported for tests)
+from support.common import ROOT, SEEDS, CountingEmbedder
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from milvus_server import MilvusServer, running_server
+from support.milvus import MilvusServer, running_server
 
 from askbrief import Settings, build_index
 from askbrief.ingest.embedding import Embedder

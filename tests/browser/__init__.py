@@ -1,0 +1,2 @@
+"""Browser tier: the web UI's page in Debian's Chromium, driven by Playwright (`make
+browser` installs Chromium). `pytest -m browser`."""
