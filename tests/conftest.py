@@ -99,17 +99,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder)
 
 
 @pytest.fixture(scope="module")
-def built_seed(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Settings:
-    """The seed article indexed once per module; each test works on its own copy of it
-    (support.faults.fresh_copy)."""
-    root = tmp_path_factory.mktemp("faults")
-    shutil.copytree(SEEDS, root / "articles")
-    settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")
-    build_index(settings, embedder)
-    return settings
-
-
-@pytest.fixture(scope="module")
 def dated_settings(
     tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder
 ) -> Settings:

@@ -1,12 +1,12 @@
 """The users file and the rules built on it, without a server: argon2id hashes only (never the
 password), atomic 0600 writes, `askbrief users` reading the password from standard input,
-loopback detection, roles, read-only, rate-limit messages and slowed sign-in."""
+loopback detection, roles, read-only, rate-limit messages and sign-in against the file.
+(A real `askbrief users add` process, and sign-in slowed by real waits: system/test_users.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ from support.users import PASSWORD, file_mode
 
 from askbrief import Settings
 from askbrief.access.rules import READ_ONLY, Access, RateLimits, Users, is_loopback, problem_serving
-from askbrief.access.signin import SignIn
 from askbrief.access.users import add_user, load_users, remove_user, verify
 from askbrief.cli.main import cli
 from askbrief.errors import AskbriefError
@@ -255,48 +254,7 @@ def test_rate_limits_count_per_user_and_say_when_to_come_back(team: Path) -> Non
     assert access.count_refusal(21) == "21 files in one upload; send at most 20 at a time."
 
 
-# ---------------------------------------------------------------- slowed sign-in
-
-
-def test_failed_sign_ins_wait_longer_each_time_and_a_success_resets() -> None:
-    checked: list[tuple[str, str]] = []
-
-    def verify(name: str, password: str) -> bool:
-        checked.append((name, password))
-        return password == "right"
-
-    signin = SignIn(verify, base_delay=0.2)
-    assert [signin.delay(n) for n in range(5)] == [0, 0.2, 0.4, 0.8, 1.6]
-    assert signin.delay(100) == 30.0
-
-    async def attempts() -> list[tuple[bool, float]]:
-        out = []
-        for password in ["wrong", "wrong", "wrong", "right", "wrong"]:
-            start = time.monotonic()
-            ok = await signin.check("alice", password)
-            out.append((ok, time.monotonic() - start))
-        return out
-
-    results = asyncio.run(attempts())
-    assert [ok for ok, _ in results] == [False, False, False, True, False]
-    took = [t for _, t in results]
-    assert took[0] < 0.15 and 0.2 <= took[1] < 0.5 and 0.4 <= took[2] < 0.8
-    assert took[3] >= 0.8  # the right password too waits out the delay earned before it
-    assert took[4] < 0.15  # and then the name starts afresh
-    assert len(checked) == 5
-
-
-def test_parallel_guesses_do_not_dodge_the_delay_and_unknown_names_wait_alike() -> None:
-    signin = SignIn(lambda name, password: False, base_delay=0.2)
-
-    async def burst(name: str) -> float:
-        start = time.monotonic()
-        await asyncio.gather(*(signin.check(name, "guess") for _ in range(4)))
-        return time.monotonic() - start
-
-    # four at once on one name: waits of 0, 0.2, 0.4 and 0.8 s, not four free tries
-    assert asyncio.run(burst("alice")) >= 0.8
-    assert asyncio.run(burst("nobody-at-all")) >= 0.8
+# ---------------------------------------------------------------- sign-in
 
 
 def test_sign_in_checks_the_users_file(team: Path) -> None:
