@@ -1,4 +1,5 @@
-# Quick start: `make run` (set up, index seeds/, serve the web UI) and `make test`.
+# Quick start: `make run` (set up, index seeds/, serve the web UI) and `make test`;
+# `make test-fast` while changing code (tests/README.md: the test tiers).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +12,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 # second copy of every wheel in pip's cache saves over a gigabyte at the install's peak.
 export PIP_NO_CACHE_DIR := 1
 
-.PHONY: install browser index run test lint bench clean
+.PHONY: install browser index run test test-fast lint clean
 
 install: $(STAMP)
 
@@ -38,8 +39,18 @@ index: install
 run: index
 	$(BIN)/python app.py
 
-test: install browser
-	$(BIN)/python -m pytest -q
+# The tiers that need no server or browser (tests/unit, tests/index): under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -q tests/unit tests/index
+
+# Everything: the tiers without a browser first (-m: a test outside the tier folders stops the
+# run), then Chromium, then the browser tier. Fails if any tier fails.
+test: install
+	@status=0; \
+	$(BIN)/python -m pytest -q -m "not browser" || status=1; \
+	$(MAKE) --no-print-directory browser || exit 1; \
+	$(BIN)/python -m pytest -q tests/browser || status=1; \
+	exit $$status
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks app.py
