@@ -6,7 +6,7 @@
 Each example in README.md is a marker line, `<!-- output of: askbrief query "…" -->`, and the
 fenced block right after it. The command runs as a user's would after `make run`: in a
 folder holding `seeds/` (a copy of the shipped seed article) and the `index/` built from it,
-so sources print as `seeds/…`. tests/test_readme.py runs the same check.
+so sources print as `seeds/…`. tests/system/test_readme.py runs the same check.
 """
 
 from __future__ import annotations

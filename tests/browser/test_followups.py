@@ -3,7 +3,10 @@ so a conversation can neither make an unanswerable question answered nor change 
 of a question that stands on its own; earlier questions only help a dependent follow-up
 ("What did he call ...?") find its quotes. Checked through the library, the served app's
 /ask endpoint and the chat in a real browser (Debian's Chromium), on two collections: the
-shipped seed article alone, and the seed among unrelated articles written here."""
+shipped seed article alone, and the seed among unrelated articles written here.
+
+Here, what runs in Chromium; the rest: tests/index/test_followups.py,
+tests/system/test_followups.py."""
 
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ gradio_client, raw HTTP and Debian's Chromium driven by Playwright.
 
 One signed-in app is shared by most of the module (users: an editor, a reader, and one user per
 limit so that each test's counting starts at zero); the child process serves read-only with a
-users file made by `askbrief users add` from standard input."""
+users file made by `askbrief users add` from standard input.
+
+Here, what runs in Chromium; the rest: tests/system/test_ui_access.py."""
 
 from __future__ import annotations
 

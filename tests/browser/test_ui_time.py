@@ -1,5 +1,7 @@
 """Dates, time windows and sources that differ in the web UI: through the /ask_between API
-and in a real browser (Debian's Chromium via Playwright), on dated articles."""
+and in a real browser (Debian's Chromium via Playwright), on dated articles.
+
+Here, what runs in Chromium; the rest: tests/system/test_ui_time.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Bad input, nothing lost: odd article files are indexed correctly or skipped with a warning
 naming the file (and line), never aborting the run; odd questions get a clear, safe response
-from the library, the CLI and /ask; uploads never write outside the articles folder."""
+from the library, the CLI and /ask; uploads never write outside the articles folder.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/system/test_bad_input.py, tests/unit/test_bad_input.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Concurrency: two `askbrief index` processes at once, questions (library, CLI, /ask, chat)
 answered from the old index while a rebuild runs and from the new one once it is published,
-and the web app under 50 concurrent /ask requests."""
+and the web app under 50 concurrent /ask requests.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/system/test_concurrency.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """.txt and .md articles are dated by what their top says (front matter, a dateline), so
-time questions and "latest" count them; a year in the body never dates an article."""
+time questions and "latest" count them; a year in the body never dates an article.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/unit/test_datelines.py."""
 
 from __future__ import annotations
 

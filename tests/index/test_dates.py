@@ -1,4 +1,7 @@
-"""Article dates and recency: where a date comes from, and that a newer article wins a tie."""
+"""Article dates and recency: where a date comes from, and that a newer article wins a tie.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/unit/test_dates.py."""
 
 from __future__ import annotations
 

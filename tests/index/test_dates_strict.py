@@ -4,7 +4,10 @@ error, not 13 January; "yesterday" or "12 Feb 2024" in a date field is an error,
 guess. Each error is one line naming the value and the format, in the caller's own words.
 The question's own time words ("this week") are still read as before.
 
-(The UI's From and To boxes, in a real browser: test_ui_input.py.)"""
+(The UI's From and To boxes, in a real browser: tests/browser/test_ui_input.py.)
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/system/test_dates_strict.py, tests/unit/test_dates_strict.py."""
 
 from __future__ import annotations
 

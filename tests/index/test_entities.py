@@ -1,5 +1,8 @@
 """Answer types: what a question asks for, the entities stored with each article, and that
-a sentence naming a thing of the kind asked for is preferred."""
+a sentence naming a thing of the kind asked for is preferred.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/unit/test_entities.py."""
 
 from __future__ import annotations
 

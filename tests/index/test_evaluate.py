@@ -1,4 +1,7 @@
-"""`askbrief eval`: the README's scoring rules, on a tiny dataset and the real model."""
+"""`askbrief eval`: the README's scoring rules, on a tiny dataset and the real model.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/unit/test_evaluate.py."""
 
 from __future__ import annotations
 

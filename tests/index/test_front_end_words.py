@@ -3,7 +3,10 @@ is told never names a CLI command or flag (`askbrief query`, `--since`, `--artic
 what the launcher tells its operator names the setting they actually made (ASKBRIEF_HOST or
 --host). Through the HTTP API of a served app, the chat's own event, the CLI and `python
 app.py` in a child process. (The date boxes and the source panel, in a browser:
-test_ui_input.py.)"""
+tests/browser/test_ui_input.py.)
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/system/test_front_end_words.py."""
 
 from __future__ import annotations
 

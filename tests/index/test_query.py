@@ -1,4 +1,7 @@
-"""Answers on real articles: the right quotes, exact spans, and abstention."""
+"""Answers on real articles: the right quotes, exact spans, and abstention.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/unit/test_query.py."""
 
 from __future__ import annotations
 

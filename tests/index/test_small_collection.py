@@ -1,7 +1,10 @@
 """A small collection as a new user makes one: the seed article and short articles about
 different towns and events (tests/data/towns). Questions the articles answer get the
 answer in quote [1]; questions on their topics they do not answer, and questions naming
-one town's officials asked of another, are refused, saying why."""
+one town's officials asked of another, are refused, saying why.
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/system/test_small_collection.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Questions about time: each time expression as a window of dates against a fixed "now",
-and answers kept to it on a real index of dated articles (one undated)."""
+and answers kept to it on a real index of dated articles (one undated).
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/unit/test_timeframe.py."""
 
 from __future__ import annotations
 

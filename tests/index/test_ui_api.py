@@ -1,6 +1,9 @@
 """The web UI's programmatic side: /ask over HTTP with gradio_client on a real index, no
 outside network, the `python app.py` entry point, rejected questions that leave no
-traceback on the console, and safe uploads. (The HTML itself: test_ui_render.py.)"""
+traceback on the console, and safe uploads. (The HTML itself: tests/unit/test_ui_render.py.)
+
+Here, what runs on the real model and an index on disk, in this process; the rest:
+tests/system/test_ui_api.py, tests/unit/test_ui_api.py."""
 
 from __future__ import annotations
 

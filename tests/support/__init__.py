@@ -9,6 +9,6 @@ the conftest.py files), never from one another.
 - web: the web UI served in-process or by `python app.py`, and the chat over HTTP
 - browser: driving the page in Chromium (asking, reading quotes)
 - the rest hold one subject's articles, questions and helpers, shared by that subject's test
-  files in different tiers (bad_input, concurrency, evaluation, faults, followups, access,
-  provenance, readme, towns, users, vectors, words)
+  files in different tiers (access, bad_input, concurrency, evaluation, followups, provenance,
+  readme, sentences, towns, users, vectors, words)
 """

@@ -1,6 +1,9 @@
 """Concurrency: two `askbrief index` processes at once, questions (library, CLI, /ask, chat)
 answered from the old index while a rebuild runs and from the new one once it is published,
-and the web app under 50 concurrent /ask requests."""
+and the web app under 50 concurrent /ask requests.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/index/test_concurrency.py."""
 
 from __future__ import annotations
 

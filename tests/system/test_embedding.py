@@ -1,4 +1,7 @@
-"""The ONNX backend runs the same weights as PyTorch: same vectors, same late-chunked spans."""
+"""The ONNX backend runs the same weights as PyTorch: same vectors, same late-chunked spans.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/unit/test_embedding.py."""
 
 from __future__ import annotations
 

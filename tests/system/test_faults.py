@@ -4,6 +4,8 @@ open with a one-line error that says to run `askbrief index --full`, which then 
 Builds are killed for real (SIGKILL to an `askbrief index` process). The indexer's test hook
 ASKBRIEF_TEST_PAUSE_AT=<phase> makes it announce the phase on stderr and wait there, so the
 kill lands at a known point instead of at a lucky moment.
+
+Here, what needs a server, a child process or a slow build; the rest: tests/unit/test_faults.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Feeds as a user runs them: feeds.txt, `fetch_feeds` against a local web server, the files
 it saves, what it skips and why, conditional GETs, and answers from the fetched articles.
 
-Everything is served from 127.0.0.1 by tests/feed_server.py; fixtures are tests/data/feeds/.
+Everything is served from 127.0.0.1 by tests/support/feeds.py; fixtures are tests/data/feeds/.
+
+Here, what needs a server, a child process or a slow build; the rest: tests/unit/test_feeds.py.
 """
 
 from __future__ import annotations

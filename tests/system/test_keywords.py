@@ -1,5 +1,8 @@
 """The FAISS store's BM25 index: updates tokenise only new or changed articles, and give the
-same keyword search as a build from scratch."""
+same keyword search as a build from scratch.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/unit/test_keywords.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Who added an article through the web UI: the upload log, provenance attached at build time
-and kept in both stores, shown by `askbrief show` and in the source panel."""
+and kept in both stores, shown by `askbrief show` and in the source panel.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/unit/test_provenance.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The README's example output is what askbrief prints now (docs/readme_examples.py): an
-example that drifts from the code fails here, and `--write` makes it anew."""
+example that drifts from the code fails here, and `--write` makes it anew.
+
+Here, what needs a server, a child process or a slow build; the rest: tests/unit/test_readme.py."""
 
 from __future__ import annotations
 

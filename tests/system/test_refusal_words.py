@@ -1,7 +1,10 @@
 """A refusal says what is true (issue 27, item 11): it used to say "Nothing in the articles
 is close to the question" and then offer a "Closest passage". Every reason must stay true
 beside the closest passage an answer carries. Through the CLI, plain and --json, on a real
-index. (The UI's refusal, in a browser: test_ui_input.py.)"""
+index. (The UI's refusal, in a browser: tests/browser/test_ui_input.py.)
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/unit/test_refusal_words.py."""
 
 from __future__ import annotations
 

@@ -8,7 +8,10 @@
 - under --host 0.0.0.0 the start line gives addresses others can use, not only localhost.
 
 Through the real CLI (click's runner and child processes), `python app.py` in a child
-process, and a local feed server."""
+process, and a local feed server.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/unit/test_team_files.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Dates, time windows and sources that differ in the web UI: through the /ask_between API
-and in a real browser (Debian's Chromium via Playwright), on dated articles."""
+and in a real browser (Debian's Chromium via Playwright), on dated articles.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/browser/test_ui_time.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The users file in a real process and sign-in against the clock: `askbrief users add` reads
 the password from a pipe and writes only its argon2id hash (0600); failed sign-ins wait
 longer each time, and parallel guesses do not dodge the wait (real waits of up to seconds).
-(The rest of the users file and its rules, in-process: unit/test_users.py.)"""
+(The rest of the users file and its rules, in-process: tests/unit/test_users.py.)
+
+Here, what needs a server, a child process or a slow build; the rest: tests/unit/test_users.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Exact search while small, IVF + float16 when big: the same ids, vectors and answers."""
+"""Exact search while small, IVF + float16 when big: the same ids, vectors and answers.
+
+Here, what needs a server, a child process or a slow build; the rest:
+tests/unit/test_vector_index.py."""
 
 from __future__ import annotations
 

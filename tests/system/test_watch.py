@@ -2,7 +2,9 @@
 folders, real file-system events. A burst of files is a few builds, not one per file; edits,
 deletions and folders moved in or out are caught; what a build never reads triggers none;
 a failed build does not end the watch; readers move to each new index by themselves; the CLI
-stops on SIGINT or SIGTERM with exit 0 and no traceback."""
+stops on SIGINT or SIGTERM with exit 0 and no traceback.
+
+Here, what needs a server, a child process or a slow build; the rest: tests/unit/test_watch.py."""
 
 from __future__ import annotations
 

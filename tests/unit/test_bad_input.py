@@ -1,6 +1,9 @@
 """Bad input, nothing lost: odd article files are indexed correctly or skipped with a warning
 naming the file (and line), never aborting the run; odd questions get a clear, safe response
-from the library, the CLI and /ask; uploads never write outside the articles folder."""
+from the library, the CLI and /ask; uploads never write outside the articles folder.
+
+Here, what needs no model and no index; the rest: tests/index/test_bad_input.py,
+tests/system/test_bad_input.py."""
 
 from __future__ import annotations
 

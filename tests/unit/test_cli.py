@@ -1,4 +1,6 @@
-"""The CLI as a user runs it: output, JSON, batch, and one-line errors with a non-zero exit."""
+"""The CLI as a user runs it: output, JSON, batch, and one-line errors with a non-zero exit.
+
+Here, what needs no model and no index; the rest: tests/system/test_cli.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """.txt and .md articles are dated by what their top says (front matter, a dateline), so
-time questions and "latest" count them; a year in the body never dates an article."""
+time questions and "latest" count them; a year in the body never dates an article.
+
+Here, what needs no model and no index; the rest: tests/index/test_datelines.py."""
 
 from __future__ import annotations
 

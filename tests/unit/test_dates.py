@@ -1,4 +1,6 @@
-"""Article dates and recency: where a date comes from, and that a newer article wins a tie."""
+"""Article dates and recency: where a date comes from, and that a newer article wins a tie.
+
+Here, what needs no model and no index; the rest: tests/index/test_dates.py."""
 
 from __future__ import annotations
 

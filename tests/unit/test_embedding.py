@@ -1,4 +1,6 @@
-"""The ONNX backend runs the same weights as PyTorch: same vectors, same late-chunked spans."""
+"""The ONNX backend runs the same weights as PyTorch: same vectors, same late-chunked spans.
+
+Here, what needs no model and no index; the rest: tests/system/test_embedding.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Answer types: what a question asks for, the entities stored with each article, and that
-a sentence naming a thing of the kind asked for is preferred."""
+a sentence naming a thing of the kind asked for is preferred.
+
+Here, what needs no model and no index; the rest: tests/index/test_entities.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""`askbrief eval`: the README's scoring rules, on a tiny dataset and the real model."""
+"""`askbrief eval`: the README's scoring rules, on a tiny dataset and the real model.
+
+Here, what needs no model and no index; the rest: tests/index/test_evaluate.py."""
 
 from __future__ import annotations
 

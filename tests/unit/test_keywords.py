@@ -1,5 +1,7 @@
 """The FAISS store's BM25 index: updates tokenise only new or changed articles, and give the
-same keyword search as a build from scratch."""
+same keyword search as a build from scratch.
+
+Here, what needs no model and no index; the rest: tests/system/test_keywords.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """What only the Milvus store has to prove: the same keyword statistics and answers as the
 FAISS store, builds invisible until they publish, clean-up after failed and killed builds,
-and one-line errors for bad stores. Runs on Milvus Lite (embedded, same code as a server)."""
+and one-line errors for bad stores. Runs on Milvus Lite (embedded, same code as a server).
+
+Here, what needs no model and no index; the rest: tests/system/test_milvus.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Answers on real articles: the right quotes, exact spans, and abstention."""
+"""Answers on real articles: the right quotes, exact spans, and abstention.
+
+Here, what needs no model and no index; the rest: tests/index/test_query.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """The README's example output is what askbrief prints now (docs/readme_examples.py): an
-example that drifts from the code fails here, and `--write` makes it anew."""
+example that drifts from the code fails here, and `--write` makes it anew.
+
+Here, what needs no model and no index; the rest: tests/system/test_readme.py."""
 
 from __future__ import annotations
 

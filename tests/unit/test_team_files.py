@@ -8,7 +8,9 @@
 - under --host 0.0.0.0 the start line gives addresses others can use, not only localhost.
 
 Through the real CLI (click's runner and child processes), `python app.py` in a child
-process, and a local feed server."""
+process, and a local feed server.
+
+Here, what needs no model and no index; the rest: tests/system/test_team_files.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """Questions about time: each time expression as a window of dates against a fixed "now",
-and answers kept to it on a real index of dated articles (one undated)."""
+and answers kept to it on a real index of dated articles (one undated).
+
+Here, what needs no model and no index; the rest: tests/index/test_timeframe.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """The web UI's HTML, without a server or gradio: escaping of untrusted article text, exact
 highlight spans, refusals, and counts whose words agree with them. Answers are real
-records (Answer/Quote/Source.to_dict()), as the chat gets them from the index."""
+records (Answer/Quote/Source.to_dict()), as the chat gets them from the index.
+
+Here, what needs no model and no index; the rest: tests/system/test_ui_render.py."""
 
 from __future__ import annotations
 

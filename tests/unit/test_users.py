@@ -1,7 +1,9 @@
 """The users file and the rules built on it, without a server: argon2id hashes only (never the
 password), atomic 0600 writes, `askbrief users` reading the password from standard input,
 loopback detection, roles, read-only, rate-limit messages and sign-in against the file.
-(A real `askbrief users add` process, and sign-in slowed by real waits: system/test_users.py.)"""
+(A real `askbrief users add` process, and sign-in slowed by real waits: tests/system/test_users.py.)
+
+Here, what needs no model and no index; the rest: tests/system/test_users.py."""
 
 from __future__ import annotations
 

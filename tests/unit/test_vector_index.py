@@ -1,4 +1,6 @@
-"""Exact search while small, IVF + float16 when big: the same ids, vectors and answers."""
+"""Exact search while small, IVF + float16 when big: the same ids, vectors and answers.
+
+Here, what needs no model and no index; the rest: tests/system/test_vector_index.py."""
 
 from __future__ import annotations
 
