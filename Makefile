@@ -52,9 +52,11 @@ test: install
 	$(BIN)/python -m pytest -q tests/browser || status=1; \
 	exit $$status
 
+# ruff (lint and format) everywhere, mypy over the library (its settings: pyproject.toml).
 lint: install
-	$(BIN)/ruff check src tests benchmarks app.py
-	$(BIN)/ruff format --check src tests benchmarks app.py
+	$(BIN)/ruff check src tests benchmarks app.py docs/*.py
+	$(BIN)/ruff format --check src tests benchmarks app.py docs/*.py
+	$(BIN)/mypy src
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT index/.lock
