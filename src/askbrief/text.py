@@ -18,7 +18,7 @@ def _stemmer() -> Any:  # a Stemmer.Stemmer: PyStemmer ships no types
 
 
 # bm25s's English stop words (`bm25s.stopwords.STOPWORDS_EN`, Lucene's list), written out so
-# that a question does not import bm25s; tests/test_keywords.py checks the two agree.
+# that a question does not import bm25s; tests/unit/test_keywords.py checks the two agree.
 STOPWORDS_EN = frozenset(
     [
         "a",

@@ -4,8 +4,8 @@ bm25s builds and saves the index (write.py); questions only need its precomputed
 scores: three CSC arrays, the vocabulary and the parameters. Reading those directly saves a
 cold `askbrief query` the import of bm25s, which pulls in scipy and tqdm (0.3 s of a 0.9 s
 question). Scoring is bm25s's own sum over each query token's postings, in the same order
-and dtype, so the scores are bit-identical (tests/test_keywords.py compares them with
-`bm25s.BM25.load(...).get_scores`).
+and dtype, so the scores are bit-identical (tests/system/test_keywords.py compares them
+with `bm25s.BM25.load(...).get_scores`).
 """
 
 from __future__ import annotations
