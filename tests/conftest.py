@@ -108,17 +108,6 @@ def dated_settings(
     return build_dated(tmp_path_factory.mktemp("strict"), embedder, ARTICLES)
 
 
-@pytest.fixture(scope="module")
-def towns_dir(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) -> Path:
-    """The index of the town collection; each town's article is dated by its dateline."""
-    from support.towns import copy_collection
-
-    root = tmp_path_factory.mktemp("towns")
-    articles = copy_collection(root / "articles")
-    build_index(Settings.load(articles_dir=articles, index_dir=root / "idx"), embedder)
-    return root / "idx"
-
-
 @pytest.fixture(scope="module", params=["seed-alone", "seed-and-others"])
 def followup_collection(
     request: pytest.FixtureRequest,

@@ -10,5 +10,5 @@ the conftest.py files), never from one another.
 - browser: driving the page in Chromium (asking, reading quotes)
 - the rest hold one subject's articles, questions and helpers, shared by that subject's test
   files in different tiers (access, bad_input, concurrency, evaluation, followups, provenance,
-  readme, sentences, towns, users, vectors, words)
+  readme, sentences, users, vectors, words)
 """
