@@ -58,12 +58,14 @@ ABOUT_LAVROV = "What did Sergey Lavrov say about Ukraine?"
 
 def test_the_api_has_ask_with_a_question_and_ask_followup_with_a_history(client: Any) -> None:
     info = client.view_api(print_info=False, return_format="dict")
-    (question,) = info["named_endpoints"]["/ask"]["parameters"]
+    question, as_of = info["named_endpoints"]["/ask"]["parameters"]
     assert question["parameter_name"] == "question"
-    question, history = info["named_endpoints"]["/ask_followup"]["parameters"]
+    assert (as_of["parameter_name"], as_of["parameter_has_default"]) == ("as_of", True)
+    question, history, as_of = info["named_endpoints"]["/ask_followup"]["parameters"]
     assert (question["parameter_name"], question["parameter_has_default"]) == ("question", False)
     assert history["parameter_name"] == "history"
     assert history["type"] == {"type": "array", "items": {"type": "string"}}
+    assert (as_of["parameter_name"], as_of["parameter_has_default"]) == ("as_of", True)
 
 
 @pytest.mark.parametrize(
