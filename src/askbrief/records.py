@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -132,6 +133,24 @@ class Candidate:
     passage_rank: int | None = None  # that passage's rank, if one of the best passages
 
 
+def version_of(text: str) -> str:
+    """An article version's id: its text's SHA-256, first 12 hex digits. Content-addressed,
+    so an unchanged article has the same version in every build and every store."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class ArticleVersion:
+    """One text an article has had, kept so that a citation of it stays true after the
+    article is corrected; the newest is the one searched and answered from."""
+
+    article_id: str
+    version: str  # version_of(text)
+    saved_at: str  # when an index build first saw this text (ISO 8601, UTC)
+    chars: int  # len(text)
+    title: str
+
+
 @dataclass(frozen=True)
 class Quote:
     n: int
@@ -143,6 +162,9 @@ class Quote:
     end: int
     score: float
     date: str | None = None  # the article's date, YYYY-MM-DD, as ranking read it
+    version: str = ""  # the version of the article quoted (version_of its text)
+    permalink: str = ""  # a link that opens this span of that version (ask/citation.py)
+    source_link: str | None = None  # the article's URL with a Text Fragment selecting the quote
 
 
 @dataclass(frozen=True)
