@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from askbrief.errors import AskbriefError
 from askbrief.location import StoreLocation, parse_store
@@ -87,6 +88,9 @@ class Settings:
     # Seconds the first repeated failed sign-in of a user name waits; doubles with each
     # further failure, up to 30 s. The very first failure is not delayed.
     signin_delay: float = 1.0
+    # The web UI's address as its readers reach it (https://news.example.org/askbrief):
+    # quotes' permalinks are absolute under it; "" = paths (/quote?...) on the same server.
+    public_url: str = ""
 
     @property
     def users_file(self) -> Path | None:
@@ -196,7 +200,17 @@ def _checked(field: str, given: _Given) -> Any:  # the type of Settings' field `
         return _rate(given)
     if field in BOUNDS:
         return _number(field, given)
+    if field == "public_url":
+        return _public_url(given)
     return str(value)  # users
+
+
+def _public_url(given: _Given) -> str:
+    text = str(given.value).strip()
+    parts = urlsplit(text)
+    if text and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query):
+        raise given.problem("is not a web address; give e.g. https://news.example.org/askbrief")
+    return text.rstrip("/")
 
 
 def _location(given: _Given) -> StoreLocation:

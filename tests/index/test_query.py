@@ -14,6 +14,7 @@ from support.common import DATA, SEED_FILE, STORES, CountingEmbedder, store_at
 
 from askbrief import Index, Settings, build_index
 from askbrief.ask.answer import select
+from askbrief.ask.citation import Citation, parse_permalink
 from askbrief.ask.ranking import (
     QUESTION_FEATURES,
     READER_FEATURES,
@@ -22,7 +23,7 @@ from askbrief.ask.ranking import (
     reader_probabilities,
 )
 from askbrief.errors import AskbriefError
-from askbrief.records import REASONS
+from askbrief.records import REASONS, version_of
 
 
 @pytest.fixture(scope="module", params=STORES)
@@ -184,9 +185,22 @@ def test_json_shape(index: Index) -> None:
             "end",
             "score",
             "date",
+            "version",
+            "permalink",
+            "source_link",
         }
     for s in data["sources"]:
         assert {"article_id", "title", "source_path", "published", "source"} <= set(s)
+
+
+def test_every_quote_cites_its_version_and_a_permalink_to_its_span(index: Index) -> None:
+    answer = index.ask("Who won the national chess championship?")
+    assert answer.quotes
+    for q in answer.quotes:
+        text = index.article(q.article_id).text
+        assert q.version == version_of(text)
+        assert parse_permalink(q.permalink) == Citation(q.article_id, q.version, q.start, q.end)
+        assert q.permalink.startswith("/quote?")
 
 
 @pytest.mark.parametrize("bad", ["", "   \n\t", "\x00\x01\x02"])

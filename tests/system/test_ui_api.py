@@ -48,7 +48,10 @@ ANSWER_KEYS = {
     "closest",
     "sources",
 }
-QUOTE_KEYS = {"n", "text", "article_id", "title", "source_path", "start", "end", "score", "date"}
+QUOTE_KEYS = {
+    *("n", "text", "article_id", "title", "source_path", "start", "end", "score", "date"),
+    *("version", "permalink", "source_link"),
+}
 SOURCE_KEYS = {
     "n",
     "article_id",

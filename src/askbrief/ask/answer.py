@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from askbrief.ask.citation import permalink
 from askbrief.dates import article_date
-from askbrief.records import Answer, Article, Candidate, Quote, Source
+from askbrief.records import Answer, Article, Candidate, Quote, Source, version_of
 from askbrief.text import normalize, term_set
 
 NOT_ANSWERED = "The articles don't answer this."
@@ -167,6 +168,7 @@ def assemble(
     chosen: Sequence[Candidate],
     articles: dict[str, Article],
     confidence: float,
+    link_base: str = "",
 ) -> Answer:
     """Quotes best first, as chosen (a quote's neighbouring sentences are already joined to
     it, by `select` and `join_touching`, so nothing else needs reordering)."""
@@ -178,19 +180,7 @@ def assemble(
         article = articles[cand.article_id]
         text = article.text[cand.start : cand.end]
         assert text == cand.text, "quote span does not match the article text"
-        quotes.append(
-            Quote(
-                n,
-                text,
-                article.id,
-                article.title,
-                article.source_path,
-                cand.start,
-                cand.end,
-                round(cand.score, 4),
-                day_of(article),
-            )
-        )
+        quotes.append(cite(n, article, cand.start, cand.end, cand.score, link_base))
         by_article.setdefault(article.id, []).append(n)
     sources = tuple(
         Source(
@@ -199,6 +189,26 @@ def assemble(
         for a, ns in ((articles[i], ns) for i, ns in by_article.items())
     )
     return Answer(question, True, tuple(quotes), sources, "", confidence)
+
+
+def cite(n: int, article: Article, start: int, end: int, score: float, link_base: str) -> Quote:
+    """Quote [n]: the span's text and where it is, with the article version it was quoted
+    from, a permalink to it (under `link_base`, the app's public address) and, for an
+    article with a URL, a link that opens the original page at the quote."""
+    version = version_of(article.text)
+    return Quote(
+        n,
+        article.text[start:end],
+        article.id,
+        article.title,
+        article.source_path,
+        start,
+        end,
+        round(score, 4),
+        day_of(article),
+        version,
+        permalink(article.id, version, start, end, link_base),
+    )
 
 
 def day_of(article: Article) -> str | None:

@@ -18,7 +18,7 @@ from askbrief.ask.agreement import Votes, answer_span, mark_candidates
 from askbrief.ask.answer import (
     NOT_ANSWERED,
     assemble,
-    day_of,
+    cite,
     follow_up,
     join_touching,
     nearest_read,
@@ -39,7 +39,7 @@ from askbrief.dates import parse_date
 from askbrief.errors import AskbriefError
 from askbrief.ingest.embedding import Embedder
 from askbrief.ingest.entities import in_span
-from askbrief.records import Answer, Article, Quote, Window
+from askbrief.records import Answer, Article, Window
 from askbrief.store.base import ReadStore, open_store
 from askbrief.text import depends_on_context, term_set, terms
 
@@ -170,7 +170,7 @@ class Index:
         asked = term_set(question)
         chosen = widen(chosen, articles, self.settings.answer_chars, asked)
         chosen = join_touching(chosen, reads.text)
-        answer = assemble(question, chosen, articles, scored.probability)
+        answer = assemble(question, chosen, articles, scored.probability, self.settings.public_url)
         differ = differing_claims(question, answer.quotes, articles, reads.entities)
         marked = self._mark(answer, scored.votes, reads, store)
         return replace(answer, window=scored.window, differ=differ, answer_span=marked)
@@ -206,7 +206,7 @@ class Index:
             reason = "outside-window" if window is not None else "undated"
             return self.refuse(question, Scored.empty(reason, window), store)
         articles = store.articles([c.article_id for c in chosen])
-        answer = assemble(question, chosen, articles, 1.0)
+        answer = assemble(question, chosen, articles, 1.0, self.settings.public_url)
         return replace(answer, window=window)
 
     def refuse(self, question: str, scored: Scored, store: ReadStore | None = None) -> Answer:
@@ -218,16 +218,8 @@ class Index:
         if best is not None:
             article = reads.article(best.article_id)
             if article is not None:
-                closest = Quote(
-                    1,
-                    article.text[best.start : best.end],
-                    article.id,
-                    article.title,
-                    article.source_path,
-                    best.start,
-                    best.end,
-                    round(best.score, 4),
-                    day_of(article),
+                closest = cite(
+                    1, article, best.start, best.end, best.score, self.settings.public_url
                 )
         return Answer(
             question,

@@ -230,18 +230,41 @@ def _batch(idx: Any, lines: Any, days: dict[str, Any]) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the article (text and metadata) as JSON."
 )
+@click.option("--versions", "list_versions", is_flag=True, help="List the article's versions.")
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    metavar="V",
+    help="Print version V of the article (an id from --versions) instead of the current one.",
+)
+@click.option(
+    "--diff",
+    nargs=2,
+    default=None,
+    metavar="OLD NEW",
+    help="Print how version NEW differs from OLD, one sentence a line ('current': the one "
+    "answered from).",
+)
 def show(
     article: str,
     store: str | None,
     index_dir: Path | None,
     articles_dir: Path | None,
     as_json: bool,
+    list_versions: bool,
+    version: str | None,
+    diff: tuple[str, str] | None,
 ) -> None:
     """Print an article's text exactly as quote offsets index it. ARTICLE is its id or the
-    path an answer's sources line prints. Who uploaded it through the web UI, and when, goes
-    to stderr, so stdout stays the exact text."""
+    path an answer's sources line prints; or a quote's permalink, to print exactly the quoted
+    words, with a line on stderr if the article has been updated since (quote unchanged,
+    changed or removed). Who uploaded it through the web UI, and when, goes to stderr, so
+    stdout stays the exact text."""
     from dataclasses import asdict
 
+    from askbrief.ask.citation import is_permalink
+    from askbrief.cli import versions as shown
     from askbrief.dates import article_date
     from askbrief.ingest.provenance import describe
     from askbrief.store.base import open_store
@@ -250,7 +273,18 @@ def show(
     settings = settings_from(store, index_dir, articles_dir=articles_dir)
     opened = run(lambda: open_store(settings))
     try:
-        found = run(lambda: find_article(opened, article, settings.articles_dir))
+        if is_permalink(article):
+            return run(lambda: shown.print_quote(opened, article))
+        if list_versions or diff or version:
+            key = run(lambda: _article_id(opened, article, settings.articles_dir))
+            if list_versions:
+                return run(lambda: shown.print_versions(opened, key))
+            if diff:
+                return run(lambda: shown.print_diff(opened, key, *diff))
+            assert version is not None
+            found = run(lambda: shown.version_text(opened, key, version))
+        else:
+            found = run(lambda: find_article(opened, article, settings.articles_dir))
     finally:
         opened.close()
     if as_json:
@@ -264,6 +298,16 @@ def show(
     # Exact bytes when piped (offsets can be checked against them); a final newline only for
     # a terminal, so the prompt does not stick to the last line.
     click.echo(found.text, nl=sys.stdout.isatty() and not found.text.endswith("\n"))
+
+
+def _article_id(store: Any, key: str, articles_dir: Path) -> str:
+    """The id `key` names; an article no longer indexed is named by its id (its versions are
+    kept until `askbrief index --prune`)."""
+    from askbrief.store.catalog import find_article
+
+    if store.versions(key) and store.article(key) is None:
+        return key
+    return find_article(store, key, articles_dir).id
 
 
 @cli.command()
