@@ -291,9 +291,14 @@ class BuildReport:
     passages: int = 0
     seconds: float = 0.0
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # earlier versions of articles gone from the folder that `index --prune` deleted (None:
+    # not asked to prune)
+    pruned: int | None = None
 
     def summary(self) -> str:
+        pruned = "" if self.pruned is None else f"; {counted(self.pruned, 'version')} pruned"
         return (
             f"added {self.added}, updated {self.updated}, removed {self.removed}, "
             f"unchanged {self.unchanged}; {counted(self.passages_embedded, 'passage')} embedded"
+            f"{pruned}"
         )
