@@ -3,10 +3,12 @@
 Articles go to `<articles>/feeds/<feed host>/<YYYY-MM-DD>-<slug>.jsonl`, one JSON line in the
 fields articles.py reads, so indexing needs nothing new. The state file,
 `<articles>/.feeds-state.json` (a dotfile: the reader skips it), remembers each feed's
-ETag and Last-Modified for conditional GETs, every item saved (URL, file, text hash) and
-every item rejected for good, so no page is downloaded twice. Losing it loses nothing: the
-saved files are scanned to rebuild what was saved. Every write is a temp file and
-os.replace, so a crash leaves the old file or the new one, never half of one.
+ETag and Last-Modified for conditional GETs, every item saved (URL, file, text hash, when
+it was saved and last re-checked, its page's ETag and Last-Modified) and every item rejected
+for good, so no page is downloaded twice but to re-check it for a correction
+(corrections.py). Losing it loses nothing: the saved files are scanned to rebuild what was
+saved. Every write is a temp file and os.replace, so a crash leaves the old file or the new
+one, never half of one; a correction rewrites only the text of its item's file.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from askbrief.dates import parse_date
 
 FEEDS_DIR = "feeds"
 STATE_FILE = ".feeds-state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: items also have saved/checked times and page validators
 SLUG_CHARS = 60
 
 
@@ -95,8 +97,29 @@ class FeedState:
         """The URL of a saved item with this text, if any."""
         return self._texts.get(key)
 
-    def add(self, url: str, path: str, key: str) -> None:
-        self.items[url] = {"path": path, "hash": key}
+    def add(self, url: str, path: str, key: str, **known: str | None) -> None:
+        """A saved item; `known` adds what a re-check needs (corrections.py: `saved`,
+        `published`, `updated`, the page's `etag` and `last_modified`); empty values are
+        left out."""
+        self.items[url] = {"path": path, "hash": key, **{k: v for k, v in known.items() if v}}
+        self._texts.setdefault(key, url)
+
+    def note(self, url: str, **known: str | None) -> None:
+        """Update a saved item's entry: a value given replaces the old one, "" or None
+        removes it."""
+        entry = self.items[url]
+        for name, value in known.items():
+            if value:
+                entry[name] = value
+            else:
+                entry.pop(name, None)
+
+    def new_text(self, url: str, key: str) -> None:
+        """A saved item's text was replaced by a correction."""
+        old = self.items[url].get("hash")
+        if old and self._texts.get(old) == url:
+            del self._texts[old]
+        self.items[url]["hash"] = key
         self._texts.setdefault(key, url)
 
     def reject(self, url: str, reason: str) -> None:
@@ -128,6 +151,29 @@ def scan_saved(folder: Path) -> dict[str, dict[str, str]]:
                 record["id"],
                 {"path": path.relative_to(folder).as_posix(), "hash": content_key(record["text"])},
             )
+    return found
+
+
+def replace_text(path: Path, item_id: str, text: str) -> bool:
+    """Put `text` in place of the saved text of item `item_id` in `path`, keeping the file's
+    name (so the article keeps its id) and the record's other fields (URL, title, date,
+    source). False, with nothing written, when the file or its item is gone or unreadable."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    out, found = [], False
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and record.get("id") == item_id:
+            record["text"], found = text, True
+            line = json.dumps(record, ensure_ascii=False)
+        out.append(line)
+    if found:
+        atomic_write(path, "\n".join(out) + "\n")
     return found
 
 

@@ -2,9 +2,11 @@
 
 `fetch_feeds` reads each RSS or Atom feed, downloads each item it has not seen, extracts the
 article and saves it as a .jsonl file that the index reads like any other (feed_store.py).
-A feed or an item that fails is reported in one line and the rest go on; nothing saved
-before is touched. The network is fetching.py; this module decides what to fetch and keep.
-It knows nothing of the CLI: what happens is told to `on_event`, one line at a time.
+An item saved before that the feed lists again is re-checked now and then, and its file gets
+the new text when its page changed (corrections.py). A feed or an item that fails is
+reported in one line and the rest go on; nothing saved before is lost. The network is
+fetching.py; this module decides what to fetch and keep. It knows nothing of the CLI: what
+happens is told to `on_event`, one line at a time.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +22,7 @@ import httpx
 
 from askbrief.errors import FeedError
 from askbrief.ingest.articles import FEEDS_FILE
+from askbrief.news.corrections import recheck
 from askbrief.news.feed_store import FeedState, atomic_write, content_key, host_folder, save_article
 from askbrief.news.fetching import (
     MAX_BYTES,
@@ -58,6 +62,8 @@ class FetchReport:
     saved: tuple[Path, ...] = ()  # the article files written, in order
     skipped: tuple[Skipped, ...] = ()  # items not saved this time, and why
     failed: tuple[FeedFailure, ...] = ()  # feeds that could not be read, and why
+    corrected: tuple[Path, ...] = ()  # saved articles given their page's new text
+    recheck_failed: tuple[Skipped, ...] = ()  # re-checks that failed (saved text kept)
 
     @property
     def all_failed(self) -> bool:
@@ -65,12 +71,16 @@ class FetchReport:
         return self.read == 0
 
     def summary(self) -> str:
-        """'3 new articles from 2 feeds; 1 item skipped; 1 feed failed'."""
+        """'3 new articles from 2 feeds; 1 corrected article; 1 item skipped; 1 feed failed'."""
         parts = [f"{counted(len(self.saved), 'new article')} from {counted(self.read, 'feed')}"]
+        if self.corrected:
+            parts.append(counted(len(self.corrected), "corrected article"))
         if self.skipped:
             parts.append(f"{counted(len(self.skipped), 'item')} skipped")
         if self.failed:
             parts.append(f"{counted(len(self.failed), 'feed')} failed")
+        if self.recheck_failed:
+            parts.append(f"{counted(len(self.recheck_failed), 're-check')} failed")
         return "; ".join(parts)
 
 
@@ -144,7 +154,9 @@ def fetch_feeds(
     unchanged feed costs one small request. Each new item's page is downloaded (`timeout`
     seconds, at most `max_bytes`), its article extracted and saved as
     `<articles_dir>/feeds/<host>/<date>-<slug>.jsonl`, unless the same text was already
-    saved under another URL. A failing feed or item is told to `on_event` in one line and
+    saved under another URL. An item saved before is re-checked when it is due
+    (corrections.py) and its file rewritten with the new text if its page changed
+    (`corrected` in the report). A failing feed or item is told to `on_event` in one line and
     the rest go on. Does not index: call build_index afterwards. Safe to call repeatedly
     (a poller); two calls on one folder take turns. `client` (for tests, or a proxy
     setup) is used as is and not closed.
@@ -171,6 +183,8 @@ def fetch_feeds(
         saved=tuple(run.saved),
         skipped=tuple(run.skipped),
         failed=tuple(run.failed),
+        corrected=tuple(run.corrected),
+        recheck_failed=tuple(run.recheck_failed),
     )
 
 
@@ -187,6 +201,10 @@ class _Run:
     saved: list[Path] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     failed: list[FeedFailure] = field(default_factory=list)
+    corrected: list[Path] = field(default_factory=list)
+    recheck_failed: list[Skipped] = field(default_factory=list)
+    rechecked: set[str] = field(default_factory=set)  # once per run, though two feeds list it
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def feed(self, folder: Path, url: str) -> None:
         """One feed: read it, then each new item. Its ETag is kept only when no item needs
@@ -224,10 +242,16 @@ class _Run:
         if item.url is None:
             self._skip(feed_url, f"item {item.title or '(untitled)'!r} has no link")
             return False
+        if item.url in self.state.items:
+            if item.url not in self.rechecked:
+                self.rechecked.add(item.url)
+                self._recheck(folder, item.url, item.updated)
+            return False
         if self.state.seen(item.url):
             return False
         try:
-            page = read_page(self._get(item.url))
+            got = self._get(item.url)
+            page = read_page(got)
         except FetchError as err:
             if err.transient:
                 self._skip(item.url, err.reason, " (tried again on the next fetch)")
@@ -250,10 +274,30 @@ class _Run:
             "source": source,
         }
         path = save_article(folder, feed_url, record)
-        self.state.add(item.url, path.relative_to(folder).as_posix(), key)
+        self.state.add(
+            item.url,
+            path.relative_to(folder).as_posix(),
+            key,
+            saved=self.now.isoformat(timespec="seconds"),
+            published=record["published"],
+            updated=item.updated,
+            etag=got.headers.get("etag"),
+            last_modified=got.headers.get("last-modified"),
+        )
+        self.rechecked.add(item.url)
         self.saved.append(path)
         self.say(f"{item.url}: saved as {path}")
         return False
+
+    def _recheck(self, folder: Path, url: str, updated: str | None) -> None:
+        """Re-check a saved item if due; a changed page's text replaces the saved text."""
+        found = recheck(self._get, self.state, folder, url, updated, self.now)
+        if found.corrected is not None:
+            self.corrected.append(found.corrected)
+            self.say(f"{url}: changed at its URL; new text saved in {found.corrected}")
+        elif found.problem is not None:
+            self.recheck_failed.append(Skipped(url, found.problem))
+            self.say(f"{url}: re-check failed: {found.problem}; saved text kept")
 
     def _get(self, url: str, headers: dict[str, str] | None = None) -> Download:
         return download(

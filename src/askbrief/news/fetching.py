@@ -58,6 +58,9 @@ class FeedItem:
     url: str | None  # the item's link, absolute; None when the feed gives none
     title: str | None
     published: str | None  # ISO 8601 in UTC, from the feed's own date
+    # the entry's own update date (Atom <updated>, RSS dc:date or atom:updated), ISO 8601 in
+    # UTC; a new one on an item already saved gets its page re-checked (corrections.py)
+    updated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,12 @@ def parse_feed(got: Download) -> Feed:
     if not parsed.entries and (problem or not parsed.get("version")):
         raise FetchError("not an RSS or Atom feed" + (f" ({problem})" if problem else ""))
     items = tuple(
-        FeedItem(_item_link(entry, got.url), _clean(entry.get("title")), _item_date(entry))
+        FeedItem(
+            _item_link(entry, got.url),
+            _clean(entry.get("title")),
+            _item_date(entry),
+            _iso(dict.get(entry, "updated_parsed")),  # dict.get: no fallback to published
+        )
         for entry in parsed.entries
     )
     return Feed(_clean(parsed.feed.get("title")), items, problem)
@@ -198,12 +206,19 @@ def _item_date(entry: Mapping[str, object]) -> str | None:
     """The item's publication date (else its update date) as ISO 8601; feedparser has
     already read any spelling and turned it to UTC."""
     for key in ("published_parsed", "updated_parsed"):
-        when = entry.get(key)
-        if when and isinstance(when, tuple):  # a time.struct_time, which is a tuple
-            try:
-                return datetime(*when[:6]).replace(tzinfo=UTC).isoformat()
-            except (TypeError, ValueError):
-                continue
+        found = _iso(entry.get(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _iso(when: object) -> str | None:
+    """A date feedparser read (a time.struct_time, which is a tuple, in UTC) as ISO 8601."""
+    if when and isinstance(when, tuple):
+        try:
+            return datetime(*when[:6]).replace(tzinfo=UTC).isoformat()
+        except (TypeError, ValueError):
+            return None
     return None
 
 
