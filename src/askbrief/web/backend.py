@@ -165,10 +165,14 @@ def _interface_ipv4s() -> list[str]:
 
 def render_status(backend: Backend) -> str:
     """The status line for the index the chat answers from, or why there is none; with what
-    its last build changed (the manifest's last_build), if that build is the one shown."""
+    its last build changed (the manifest's last_build), if that build is the one shown, and
+    how many of its articles were corrected (have more than one version)."""
     try:
-        manifest = backend.open_index().store.manifest
+        store = backend.open_index().store
+        manifest = store.manifest
         stats = backend.stats()
+        corrected = getattr(store, "corrected_articles", None)  # TODO(store): call it directly
+        stats["corrected"] = corrected() if corrected is not None else 0
     except NoIndexError:
         return render_status_problem(NO_INDEX)
     except AskbriefError as err:

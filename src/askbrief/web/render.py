@@ -255,6 +255,9 @@ def render_status(stats: Mapping[str, Any]) -> str:
         f"model {esc(stats.get('model'))}",
         f"built {esc(built)}" if changes is None else f"updated {esc(built)}: {esc(changes)}",
     ]
+    corrected = stats.get("corrected")  # articles with more than one version (a correction)
+    if isinstance(corrected, int) and corrected > 0:
+        parts.insert(1, f"<b>{corrected}</b> corrected")
     return f'<div class="ab-status">Index: {" · ".join(parts)}</div>'
 
 
