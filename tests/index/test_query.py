@@ -405,3 +405,35 @@ def test_plain_word_match_is_close_even_when_the_model_misses_it(
     assert answer.answered and "repainted cobalt blue" in answer.quotes[0].text
     # words the articles never use are still nothing close
     assert not idx.ask("Who won the 1998 football World Cup?").answered
+
+
+def test_a_quote_of_an_article_with_a_url_links_to_the_page_at_the_quote(
+    tmp_path: Path, embedder: CountingEmbedder
+) -> None:
+    """source_link: the article's URL with a Text Fragment of the quote's words (Chromium
+    opening it: tests/browser/test_source_link.py); none for an article without a URL."""
+    import json
+    import shutil
+    from urllib.parse import unquote
+
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED_FILE.parent, articles)
+    story = {
+        "id": "lighthouse-1",
+        "title": "Zorblat Island lighthouse gets a new lamp",
+        "url": "https://news.example.org/2026/lighthouse#top",
+        "text": "The Zorblat Island lighthouse was repainted cobalt blue in March by volunteers "
+        "from the harbour guild. Keeper Ingrid Vasquez said the new lamp can be seen from "
+        "forty-two kilometres away.",
+    }
+    (articles / "wire.jsonl").write_text(json.dumps(story) + "\n", encoding="utf-8")
+    s = Settings.load(articles_dir=articles, index_dir=tmp_path / "index")
+    build_index(s, embedder)
+    answer = Index(s, embedder).ask("What did the harbour guild repaint?")
+    first = answer.quotes[0]
+    assert first.article_id == "lighthouse-1" and first.source_link is not None
+    page, fragment = first.source_link.split("#:~:text=")
+    assert page == "https://news.example.org/2026/lighthouse"
+    assert unquote(fragment.split(",")[0]).split()[:3] == first.text.split()[:3]
+    seed = Index(s, embedder).ask("What did Lavrov call a ceasefire?")
+    assert seed.quotes and seed.quotes[0].source_link is None  # a .txt file has no URL

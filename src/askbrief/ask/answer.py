@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from askbrief.ask.citation import permalink
+from askbrief.ask.fragment import source_link
 from askbrief.dates import article_date
 from askbrief.records import Answer, Article, Candidate, Quote, Source, version_of
 from askbrief.text import normalize, term_set
@@ -208,6 +209,7 @@ def cite(n: int, article: Article, start: int, end: int, score: float, link_base
         day_of(article),
         version,
         permalink(article.id, version, start, end, link_base),
+        source_link(article.url, article.text, start, end),
     )
 
 
