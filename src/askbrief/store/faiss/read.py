@@ -13,7 +13,6 @@ already opened the old one keep answering from it.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import threading
@@ -21,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -30,18 +29,12 @@ from askbrief.ingest.entities import Entity
 from askbrief.location import StoreLocation
 from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
 from askbrief.store.days import stored_day
-from askbrief.store.faiss.keywords import KeywordIndex
+from askbrief.store.faiss.files import META_DB, open_db, read_bm25, read_faiss
 from askbrief.store.manifest import FULL_HINT, check_manifest, read_manifest, verify_files
 
-if TYPE_CHECKING:  # imported where used: opening a store should not wait for faiss at import
-    import faiss
-
 CURRENT = "CURRENT"
-META_DB = "meta.sqlite"
 DENSE = "dense.faiss"
 SENTENCE_VECS = "sentences.faiss"
-KEYWORDS = "bm25"
-KEYWORD_IDS = "bm25_sids.npy"
 KEYWORD_TOKENS = "bm25_tokens.npz"  # each sentence's tokens, so updates tokenise only new ones
 GENERATION = re.compile(r"gen-\d{6,}")
 # Lists an IVF index reads per search (vectors.py writes one above a size); set when read,
@@ -129,7 +122,7 @@ class FaissStore:
         self.manifest = read_manifest(gen)
         check_manifest(self.manifest, root)
         verify_files(gen, self.manifest)
-        self.db = _open_db(gen / META_DB, root)
+        self.db = open_db(gen / META_DB, root)
         try:
             # an index written before provenance has no such columns: its articles have none
             columns = _article_columns(self.db)
@@ -142,12 +135,12 @@ class FaissStore:
         self._provenance = "".join(f", {c}" for c in PROVENANCE_COLUMNS) if found else ""
         self._day = DAY_COLUMN if DAY_COLUMN in columns else "NULL"
         try:
-            self.dense = _read_faiss(gen / DENSE, root)
-            self.sentence_vecs = _read_faiss(gen / SENTENCE_VECS, root)
+            self.dense = read_faiss(gen / DENSE, root)
+            self.sentence_vecs = read_faiss(gen / SENTENCE_VECS, root)
             for index in (self.dense, self.sentence_vecs):
                 if hasattr(index, "nprobe"):  # set when read: a new setting needs no rebuild
                     index.nprobe = NPROBE
-            self.keywords, self.keyword_ids = _read_bm25(gen, root)
+            self.keywords, self.keyword_ids = read_bm25(gen, root)
             self._max_sid = int(self.keyword_ids.max()) if len(self.keyword_ids) else 0
             n_passages = self._one("SELECT count(*) FROM passages")[0]
         except IndexMismatchError:
@@ -386,57 +379,6 @@ def _batches(ids: list[Any], size: int = 500) -> list[list[Any]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def read_only_uri(path: Path) -> str:
-    """A read-only SQLite URI; as_uri() escapes '?', '#' and '%' in folder names."""
-    return path.resolve().as_uri() + "?mode=ro"
-
-
-def _open_db(path: Path, root: Path) -> sqlite3.Connection:
-    if not path.is_file():
-        raise IndexMismatchError(f"{root}: metadata database {path.name} is missing; {FULL_HINT}")
-    try:
-        db = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
-        db.execute("SELECT count(*) FROM articles").fetchone()
-    except sqlite3.DatabaseError as err:
-        raise IndexMismatchError(
-            f"{root}: metadata database {path.name} is damaged ({err}); {FULL_HINT}"
-        ) from None
-    return db
-
-
-def _read_faiss(path: Path, root: Path) -> faiss.Index:
-    import faiss
-
-    if not path.is_file():
-        raise IndexMismatchError(f"{root}: FAISS index file {path.name} is missing; {FULL_HINT}")
-    try:
-        # memory-mapped: opening is instant at any size, and several processes serving one
-        # index share its pages instead of each holding a copy
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
-        _prefetch(path)
-        return index
-    except (RuntimeError, MemoryError):
-        raise IndexMismatchError(
-            f"{root}: FAISS index file {path.name} is damaged; {FULL_HINT}"
-        ) from None
-
-
-def _prefetch(path: Path) -> None:
-    """Ask the kernel to read the file into the page cache in the background: without it
-    the first questions after opening a large index wait on disk reads (at 1M passages, p95
-    169 ms against 89 ms warm)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-    except (OSError, AttributeError):  # not on every platform; only an optimisation
-        pass
-    finally:
-        os.close(fd)
-
-
 def _top(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = min(k, index.ntotal)
     if k <= 0:
@@ -451,13 +393,3 @@ def _top(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray
     scores, ids = index.search(vector.reshape(1, -1).astype(np.float32), k)
     keep = ids[0] >= 0
     return ids[0][keep], scores[0][keep]
-
-
-def _read_bm25(gen: Path, root: Path) -> tuple[KeywordIndex, np.ndarray]:
-    try:
-        ids = np.load(gen / KEYWORD_IDS)
-        return KeywordIndex.load(gen / KEYWORDS), ids
-    except Exception:  # whatever a damaged file makes numpy or bm25s raise
-        raise IndexMismatchError(
-            f"{root}: keyword index is missing or damaged; {FULL_HINT}"
-        ) from None

@@ -33,19 +33,16 @@ from askbrief.ingest.prepare import (
 from askbrief.location import StoreLocation
 from askbrief.records import Article, BuildReport
 from askbrief.store.days import day_text, stored_day
+from askbrief.store.faiss.files import KEYWORD_IDS, KEYWORDS, META_DB, read_only_uri
 from askbrief.store.faiss.read import (
     CURRENT,
     DAY_COLUMN,
     DENSE,
-    KEYWORD_IDS,
     KEYWORD_TOKENS,
-    KEYWORDS,
-    META_DB,
     PROVENANCE_COLUMNS,
     SENTENCE_VECS,
     current_generation,
     generations,
-    read_only_uri,
 )
 from askbrief.store.faiss.vectors import fit_vector_index, new_vector_index
 from askbrief.store.lockfile import hold
