@@ -67,6 +67,8 @@ class BuildJob:
     settings: Settings
     embedding: EmbeddingWorkers  # in this process or in worker processes
     progress: Progress | None = None
+    # delete the kept versions of articles no longer in the folder (store/history.py)
+    prune: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ if TYPE_CHECKING:  # annotations only: choosing a store imports nothing heavy
     from askbrief.ingest.entities import Entity
     from askbrief.ingest.prepare import BuildJob
     from askbrief.location import StoreLocation
-    from askbrief.records import Article, ArticleEntry, BuildReport, PassageRow, SentenceRow
+    from askbrief.records import (
+        Article,
+        ArticleEntry,
+        ArticleVersion,
+        BuildReport,
+        PassageRow,
+        SentenceRow,
+    )
 
 
 class ReadStore(Protocol):
@@ -55,6 +62,12 @@ class ReadStore(Protocol):
     def article_days(self, article_ids: list[str]) -> dict[str, date | None]: ...
     def term_counts(self, tokens: list[str]) -> tuple[dict[str, int], int]: ...
     def articles_holding(self, tokens: list[str], articles: set[str]) -> dict[str, set[str]]: ...
+    # article versions (store/history.py): each text an article has had, oldest first, the
+    # current one last ([] for an unknown id); the article as it was at one of them (None:
+    # unknown); how many indexed articles have more than one
+    def versions(self, article_id: str) -> list[ArticleVersion]: ...
+    def article_version(self, article_id: str, version: str) -> Article | None: ...
+    def corrected_articles(self) -> int: ...
 
 
 class StoreWriter(Protocol):

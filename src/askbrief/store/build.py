@@ -29,6 +29,7 @@ def build_index(
     embedder: Embedder | None = None,
     *,
     full: bool = False,
+    prune: bool = False,
     progress: Progress | None = None,
     on_wait: Callable[[str], None] | None = None,
     workers: int | None = None,
@@ -37,7 +38,9 @@ def build_index(
     """Index `settings.articles_dir` into the store `settings.location` names, incrementally
     unless `full`; `workers` processes (default settings.workers) embed in parallel, on a
     Ray cluster if `ray` (workers.py). `progress(stage, done, total)` hears how far it is;
-    `on_wait(message)`, that another build holds the store and this one waits for it."""
+    `on_wait(message)`, that another build holds the store and this one waits for it.
+    Earlier texts of changed or removed articles are kept as versions (history.py); those
+    of articles gone from the folder are deleted only if `prune`."""
     t0 = time.perf_counter()
     folder, where = settings.articles_dir, settings.location
     workers = settings.workers if workers is None else workers
@@ -58,6 +61,7 @@ def build_index(
                 f"{folder}: no readable articles (.txt .md .html .jsonl); add some and re-run"
             )
         with EmbeddingWorkers(embedder or Embedder(), workers, ray) as embedding:
-            job = BuildJob(found.articles, notes + found.warnings, settings, embedding, progress)
+            warnings = notes + found.warnings
+            job = BuildJob(found.articles, warnings, settings, embedding, progress, prune)
             report = writer.build(job, full)
     return replace(report, seconds=time.perf_counter() - t0)

@@ -27,9 +27,18 @@ import numpy as np
 from askbrief.errors import IndexMismatchError, NoIndexError
 from askbrief.ingest.entities import Entity
 from askbrief.location import StoreLocation
-from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
+from askbrief.records import (
+    Article,
+    ArticleEntry,
+    ArticleVersion,
+    PassageRow,
+    SentenceRow,
+    version_of,
+)
 from askbrief.store.days import stored_day
 from askbrief.store.faiss.files import META_DB, open_db, read_bm25, read_faiss
+from askbrief.store.faiss.history import SAVED_COLUMN, KeptVersions
+from askbrief.store.history import listing, prior_saved_at
 from askbrief.store.manifest import FULL_HINT, check_manifest, read_manifest, verify_files
 
 CURRENT = "CURRENT"
@@ -134,6 +143,8 @@ class FaissStore:
             ) from None
         self._provenance = "".join(f", {c}" for c in PROVENANCE_COLUMNS) if found else ""
         self._day = DAY_COLUMN if DAY_COLUMN in columns else "NULL"
+        self._saved = SAVED_COLUMN if SAVED_COLUMN in columns else "NULL"
+        self._corrected: int | None = None
         try:
             self.dense = read_faiss(gen / DENSE, root)
             self.sentence_vecs = read_faiss(gen / SENTENCE_VECS, root)
@@ -152,6 +163,11 @@ class FaissStore:
                 f"{root}: index is inconsistent ({self.dense.ntotal} vectors, {n_passages} "
                 f"passages); {FULL_HINT}"
             )
+        try:
+            self.kept = KeptVersions(gen, root, self.manifest)  # article versions (history.py)
+        except IndexMismatchError:
+            self.db.close()
+            raise
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query; a database damaged after it was opened is a one-line error too."""
@@ -168,6 +184,7 @@ class FaissStore:
 
     def close(self) -> None:
         self.db.close()
+        self.kept.close()
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and inner-product scores, best first, for one query vector."""
@@ -364,6 +381,38 @@ class FaissStore:
 
     def article_ids(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM articles ORDER BY id")]
+
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        """The article's versions, oldest first, its current text last (history.py); []
+        for an unknown id."""
+        row = self._one(
+            f"SELECT title, text, {self._saved} FROM articles WHERE id = ?", (article_id,)
+        )
+        current = None
+        if row:
+            title, text, saved_at = row
+            saved_at = prior_saved_at(saved_at, self.manifest)
+            current = ArticleVersion(article_id, version_of(text), saved_at, len(text), title)
+        return listing(self.kept.listed(article_id), current)
+
+    def article_version(self, article_id: str, version: str) -> Article | None:
+        """The article as it was at `version`, the current one too; None if unknown."""
+        current = self.article(article_id)
+        if current is not None and version_of(current.text) == version:
+            return current
+        return self.kept.article(article_id, version)
+
+    def corrected_articles(self) -> int:
+        """How many indexed articles have more than one version: those with a kept one."""
+        if self._corrected is None:
+            ids = self.kept.article_ids()
+            self._corrected = sum(
+                len(
+                    self._rows(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(c))})", c)
+                )
+                for c in _batches(ids)
+            )
+        return self._corrected
 
     def catalog(self) -> list[ArticleEntry]:
         rows = self._rows(

@@ -13,6 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ from askbrief.location import StoreLocation
 from askbrief.records import Article, BuildReport
 from askbrief.store.days import day_text, stored_day
 from askbrief.store.faiss.files import KEYWORD_IDS, KEYWORDS, META_DB, read_only_uri
+from askbrief.store.faiss.history import SAVED_COLUMN, record_versions
 from askbrief.store.faiss.read import (
     CURRENT,
     DAY_COLUMN,
@@ -66,7 +68,7 @@ SCHEMA = """
 CREATE TABLE articles (
   id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source_path TEXT NOT NULL,
   format TEXT NOT NULL, source TEXT, url TEXT, published TEXT, hash TEXT NOT NULL,
-  added_by TEXT, added_at TEXT, day TEXT
+  added_by TEXT, added_at TEXT, day TEXT, saved_at TEXT
 );
 CREATE TABLE sentences (
   sid INTEGER PRIMARY KEY, article_id TEXT NOT NULL, idx INTEGER NOT NULL,
@@ -109,10 +111,15 @@ class FaissWriter:
         old_gen = None if full else current_generation(root)
         if old_gen is not None:
             _check_reusable(old_gen, job, root)
+        # where article versions come from: a full build carries them over too, from the
+        # newest generation if CURRENT is what is damaged
+        prev = current_generation(root) if full else old_gen
+        if full and prev is None and generations(root):
+            prev = generations(root)[-1]
         tmp = root / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            report = _build_into(tmp, old_gen, job, root)
+            report = _build_into(tmp, old_gen, prev, job, full)
             _publish(root, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -129,17 +136,21 @@ def _remove_scratch(root: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob, root: Path) -> BuildReport:
+def _build_into(
+    tmp: Path, old_gen: Path | None, prev: Path | None, job: BuildJob, full: bool
+) -> BuildReport:
     """Write a whole generation into `tmp`: a copy of `old_gen` (if any) updated with the
-    articles that are new or changed, or everything from scratch."""
+    articles that are new or changed, or everything from scratch; and the version store,
+    `prev`'s with the texts this build replaces (history.py)."""
     import faiss
 
     db = sqlite3.connect(tmp / META_DB)
     try:
-        dense, sentence_vecs, old_hashes = _start_from(db, old_gen, root)
+        dense, sentence_vecs, old_hashes = _start_from(db, old_gen, tmp.parent)
         plan = plan_changes(job.articles, job.warnings, old_hashes, job.settings)
+        kept = record_versions(tmp, db, prev, full, plan, job)
         _drop(db, dense, sentence_vecs, plan.removed + [a.id for a in plan.changed])
-        to_embed = _add_articles(db, plan.to_embed(), plan.hashes, job)
+        to_embed = _add_articles(db, plan.to_embed(), plan.hashes, kept.saved, job)
         vectors = vectors_for(to_embed, job)
         dense.add_with_ids(vectors.passages, vectors.pids)
         sentence_vecs.add_with_ids(vectors.sentences, vectors.sids)
@@ -158,8 +169,10 @@ def _build_into(tmp: Path, old_gen: Path | None, job: BuildJob, root: Path) -> B
     # what this build changed, for the UI's status line ("updated …: 3 new articles")
     last_build = {"added": report.added, "updated": report.updated, "removed": report.removed}
     newest = newest_article(job.articles)
-    _write_manifest(tmp, job, counts | {"newest_article": newest, "last_build": last_build})
-    return report
+    fields = {"newest_article": newest, "last_build": last_build, **kept.manifest}
+    _write_manifest(tmp, job, counts | fields)
+    warnings = report.warnings + tuple(kept.warnings)
+    return replace(report, warnings=warnings, pruned=kept.pruned if job.prune else None)
 
 
 def _start_from(
@@ -190,9 +203,9 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
     """Bring an old generation's articles table up to the current columns, in place: the
     provenance columns stay empty (nobody is known to have uploaded those articles), each
     article's date is filled in from its published and url columns, as readers compute it
-    where it is missing."""
+    where it is missing; saved_at is filled in by history.record_versions."""
     have = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
-    for column in (*PROVENANCE_COLUMNS, DAY_COLUMN):
+    for column in (*PROVENANCE_COLUMNS, DAY_COLUMN, SAVED_COLUMN):
         if column not in have:
             db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT")
     missing = db.execute(f"SELECT id, published, url FROM articles WHERE {DAY_COLUMN} IS NULL")
@@ -245,6 +258,7 @@ def _add_articles(
     db: sqlite3.Connection,
     articles: list[tuple[Article, Chunked]],
     hashes: dict[str, str],
+    saved: dict[str, str],
     job: BuildJob,
 ) -> list[PassageToEmbed]:
     """Write these articles' rows; return their passages to embed."""
@@ -258,7 +272,8 @@ def _add_articles(
         )
         db.execute(
             "INSERT INTO articles (id, title, text, source_path, format, source, url, published,"
-            " hash, added_by, added_at, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " hash, added_by, added_at, day, saved_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 article.title,
@@ -272,6 +287,7 @@ def _add_articles(
                 article.added_by,
                 article.added_at,
                 day_text(article),
+                saved[article.id],
             ),
         )
         sids = list(range(next_sid, next_sid + len(chunks.sentences)))

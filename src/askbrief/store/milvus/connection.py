@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError, StoreError
 from askbrief.location import MILVUS, MILVUS_LITE, StoreLocation
 from askbrief.store.manifest import FULL_HINT
-from askbrief.store.milvus.schema import KINDS
+from askbrief.store.milvus.schema import HISTORY, KINDS
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a server
 # Seconds a read may take on a server. pymilvus gives calls no deadline: on a hung server
 # (or a host gone silent) a question would wait over a minute before failing.
 CALL_TIMEOUT = 10.0
-READS = frozenset({"get", "get_load_state", "has_collection", "query_iterator", "search"})
+READS = frozenset({"get", "get_load_state", "has_collection", "query", "query_iterator", "search"})
 FETCH = 1000  # ids per get()
 
 T = TypeVar("T")
@@ -129,10 +129,11 @@ class Connection:
 
     def load(self, *, strict: bool = True) -> None:
         """Collections must be loaded before reads (Milvus Lite releases them on restart).
-        strict: a missing collection is an error (else it is left to the caller)."""
-        for kind in KINDS:
+        strict: a missing collection is an error (else it is left to the caller); the
+        versions collection may be missing (a store written before versions were kept)."""
+        for kind in (*KINDS, HISTORY):
             if not self.has(kind):
-                if not strict:
+                if not strict or kind == HISTORY:
                     continue
                 raise IndexMismatchError(
                     f"{self.loc.shown}: collection {self.name(kind)} is missing; {FULL_HINT}"
@@ -176,6 +177,13 @@ class Connection:
         finally:
             with contextlib.suppress(Exception):
                 it.close()
+
+    def count(self, kind: str, expr: str) -> int:
+        """How many rows match `expr`."""
+        found = self.call(
+            self.client.query, self.name(kind), filter=expr, output_fields=["count(*)"]
+        )
+        return int(found[0]["count(*)"]) if found else 0
 
     def meta(self) -> dict[str, Any] | None:
         """The meta row's JSON, or None if there is none (never built)."""

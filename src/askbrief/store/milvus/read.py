@@ -22,10 +22,19 @@ from askbrief.config import EMBEDDING_DIM
 from askbrief.errors import AskbriefError, IndexMismatchError, NoIndexError
 from askbrief.ingest.entities import Entity, in_span
 from askbrief.location import StoreLocation
-from askbrief.records import Article, ArticleEntry, PassageRow, SentenceRow
+from askbrief.records import (
+    Article,
+    ArticleEntry,
+    ArticleVersion,
+    PassageRow,
+    SentenceRow,
+    version_of,
+)
 from askbrief.store.days import stored_day
+from askbrief.store.history import current_version, listing, prior_saved_at
 from askbrief.store.manifest import FULL_HINT, check_manifest
 from askbrief.store.milvus.connection import Connection, orphaned
+from askbrief.store.milvus.history import KeptVersions
 from askbrief.store.milvus.schema import (
     BM25_B,
     BM25_K1,
@@ -69,6 +78,8 @@ class MilvusStore:
                     f"format {STORE_FORMAT}; {FULL_HINT}"
                 )
             self.conn.load()
+            # article versions (history.py): checked on open, like the rest
+            self.kept = KeptVersions(self.conn, meta, int(meta["published"]))
         except BaseException:
             self.conn.close()
             raise
@@ -85,6 +96,7 @@ class MilvusStore:
         self._infos: dict[int, dict[str, Any]] = {}  # version -> its articles row
         self._blobs: dict[tuple[int, str], Any] = {}
         self._df: dict[str, int] = {}
+        self._corrected: int | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -301,6 +313,31 @@ class MilvusStore:
     def article_ids(self) -> list[str]:
         rows = self.conn.rows("articles", self._filter, ["article_id"])
         return sorted({r["article_id"] for r in rows})
+
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        """The article's versions, oldest first, its current text last (history.py); []
+        for an unknown id."""
+        article = self.article(article_id)
+        current = None
+        if article is not None:
+            version = self._versions({article_id})[article_id]
+            info = self._article_infos([version]).get(version) or {}
+            saved_at = prior_saved_at(info.get("saved_at"), self.manifest)
+            current = current_version(article, saved_at)
+        return listing(self.kept.listed(article_id), current)
+
+    def article_version(self, article_id: str, version: str) -> Article | None:
+        """The article as it was at `version`, the current one too; None if unknown."""
+        current = self.article(article_id)
+        if current is not None and version_of(current.text) == version:
+            return current
+        return self.kept.article(article_id, version)
+
+    def corrected_articles(self) -> int:
+        """How many indexed articles have more than one version: those with a kept one."""
+        if self._corrected is None:
+            self._corrected = self.kept.indexed(self.kept.article_ids())
+        return self._corrected
 
     def catalog(self) -> list[ArticleEntry]:
         """Reads each article's metadata blob, which holds its text too: a list of a large

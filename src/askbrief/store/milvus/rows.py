@@ -38,13 +38,14 @@ from askbrief.text import keyword_tokens
 ROUND_PASSAGES = 2048  # embedded and written per round: bounded memory, steady progress
 
 
-def add_articles(s: BuildSession, job: BuildJob, plan: Plan) -> Counts:
-    """Insert the new versions: rows first, then their vectors, a round at a time."""
+def add_articles(s: BuildSession, job: BuildJob, plan: Plan, saved: dict[str, str]) -> Counts:
+    """Insert the new versions: rows first, then their vectors, a round at a time. `saved`:
+    each article's saved_at (store/history.py)."""
     added = Counts()
     todo = plan.to_embed()
     totals = (len(todo), sum(len(chunks.passages) for _, chunks in todo))
     for batch in _rounds(todo):
-        _add_round(s, job, plan, batch, added, totals)
+        _add_round(s, job, plan, batch, added, totals, saved)
     return added
 
 
@@ -55,6 +56,7 @@ def _add_round(
     batch: list[tuple[Article, Chunked]],
     added: Counts,
     totals: tuple[int, int],
+    saved: dict[str, str],
 ) -> None:
     """One round: tag, write rows, embed, write vectors. `totals` (articles, passages) of
     the whole build, for progress."""
@@ -69,7 +71,8 @@ def _add_round(
         pids = [passage_key(version, i) for i in range(len(chunks.passages))]
         texts = [article.text[sp.start : sp.end] for sp in chunks.sentences]
         tokens = keyword_tokens(texts)
-        rows.article(article, plan.hashes[article.id], version, chunks, sids, tokens, entities)
+        content = (plan.hashes[article.id], saved[article.id])
+        rows.article(article, content, version, chunks, sids, tokens, entities)
         rows.sentences += [
             rows.row(
                 version,
@@ -132,15 +135,17 @@ class _Rows:
     def article(
         self,
         article: Article,
-        content_hash: str,
+        content: tuple[str, str],
         version: int,
         chunks: Chunked,
         sids: list[int],
         tokens: list[list[str]],
         entities: list[Entity],
     ) -> None:
-        """An article version's row (counts, date) and its blobs: its text and metadata,
-        sentence spans, keyword terms and named entities."""
+        """An article version's row (counts, date, and `content`: its content hash and when
+        a build first saw its text) and its blobs: its text and metadata, sentence spans,
+        keyword terms and named entities."""
+        content_hash, saved_at = content
         record = {
             "title": article.title,
             "text": article.text,
@@ -185,6 +190,8 @@ class _Rows:
             "sentences": len(chunks.sentences),
             # its date, for article_days (stores written before have none: read.py computes it)
             "day": day_text(article),
+            # when a build first saw its text (store/history.py; stores written before lack it)
+            "saved_at": saved_at,
         }
         self.articles.append(
             {

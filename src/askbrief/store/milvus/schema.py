@@ -12,6 +12,9 @@ text and metadata are cut into VARCHAR parts.
                         tokens in an analyzed VARCHAR that Milvus's BM25 function turns into
                         a sparse vector (full-text search)
     <prefix>_terms      per keyword token: how many sentences hold it (for idf, as bm25s)
+    <prefix>_versions   earlier texts of articles (store/history.py), each as JSON cut into
+                        parts like a blob, one row a part; stores written before versions
+                        were kept lack it, and the next build makes it (history.py)
 
 Every row carries the build that wrote it and the build that retired it; a reader pins the
 published build P and sees only rows with build <= P < retired (`visible`). Ids are int64
@@ -30,6 +33,7 @@ from askbrief.config import EMBEDDING_DIM
 INF = 2**62  # "retired" of a row no build has replaced
 STORE_FORMAT = 1  # bump when the collections change shape
 KINDS = ("meta", "articles", "blobs", "passages", "sentences", "terms")
+HISTORY = "versions"  # optional: stores written before versions were kept have none
 PLACEHOLDER_DIM = 2  # Milvus wants a vector field in every collection
 MAX_VARCHAR = 65_535  # bytes, Milvus's limit for one VARCHAR value
 BLOB_CHARS = 16_000  # at most 4 UTF-8 bytes a character: a part always fits
@@ -63,6 +67,11 @@ def term_key(term: str) -> int:
     return row_key("term", term)
 
 
+def kept_key(article_id: str, text_version: str, build: int, part: int) -> int:
+    """A part of a kept article version, written by `build`."""
+    return row_key("kept", article_id, text_version, build, part)
+
+
 def id_key(article_id: str) -> int:
     """What `article(id)` filters on: an int, so ids never need quoting in an expression."""
     return row_key("id", article_id)
@@ -73,6 +82,9 @@ def visible(build: int) -> str:
 
 
 PASSAGE_FIELDS = ["article_id", "version", "first", "last", "start", "end"]
+# a kept version's fields as listed (its part 0); text_version is records.version_of(text),
+# unrelated to the "version" (article row id) of passages and sentences
+KEPT_FIELDS = ["article_id", "text_version", "saved_at", "chars", "title", "parts", "build"]
 SENTENCE_FIELDS = ["article_id", "version", "idx", "start", "end"]
 
 
@@ -136,6 +148,19 @@ def collection_schemas(client: Any) -> dict[str, tuple[Any, Any]]:
             vector=dense,
         ),
         "terms": schema(False, term=text, df=num, prev_df=num, build=num, vector=placeholder),
+        HISTORY: schema(
+            True,
+            article_id=text,
+            id_hash=num,
+            text_version=(DataType.VARCHAR, {"max_length": 64}),
+            saved_at=(DataType.VARCHAR, {"max_length": 64}),
+            title=text,
+            chars=num,
+            part=num,
+            parts=num,
+            body=text,
+            vector=placeholder,
+        ),
     }
     schemas["sentences"].add_function(
         Function(
@@ -156,7 +181,7 @@ def collection_schemas(client: Any) -> dict[str, tuple[Any, Any]]:
                 metric_type="BM25",
                 params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
             )
-        if kind == "articles":  # article(id) looks rows up by it
+        if kind in ("articles", HISTORY):  # article(id) and versions(id) look rows up by it
             index.add_index("id_hash", index_type="INVERTED")
         out[kind] = (s, index)
     return out

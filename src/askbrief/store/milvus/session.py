@@ -12,7 +12,7 @@ from typing import Any
 
 from askbrief.errors import AskbriefError
 from askbrief.store.milvus.connection import Connection
-from askbrief.store.milvus.schema import PLACEHOLDER_DIM
+from askbrief.store.milvus.schema import PLACEHOLDER_DIM, collection_schemas
 
 WRITE_ROWS = 500
 WRITE_BYTES = 4 << 20
@@ -57,6 +57,19 @@ class Counts:
     def __init__(self) -> None:
         self.articles = self.passages = self.sentences = self.tokens = 0
         self.terms: Counter[str] = Counter()  # sentences holding each term
+
+
+def create_collection(conn: Connection, kind: str) -> None:
+    """One collection (schema.py describes them), Strong consistency: a reader on another
+    server sees a build's rows as soon as it sees the meta row publishing them."""
+    schema, index = collection_schemas(conn.client)[kind]
+    conn.call(
+        conn.client.create_collection, conn.name(kind), schema=schema, consistency_level="Strong"
+    )
+    # sync=False: an empty collection's indexes need no waiting (pymilvus would poll each
+    # one for half a second)
+    conn.call(conn.client.create_index, conn.name(kind), index, sync=False)
+    conn.call(conn.client.load_collection, conn.name(kind))
 
 
 def write_meta(conn: Connection, meta: dict[str, Any]) -> None:

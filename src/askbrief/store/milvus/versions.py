@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from askbrief.store.milvus.schema import (
+    HISTORY,
     INF,
     TERM_CHARS,
     blob_key,
@@ -25,9 +26,11 @@ VERSIONED = ("articles", "blobs", "passages", "sentences")  # rows with build an
 
 def clean_up(s: BuildSession, published: int, below: int = INF) -> None:
     """Undo builds that did not publish (numbers above `published`, under `below`) and drop
-    rows no reader can see any more."""
+    rows no reader can see any more (kept article versions too, history.py)."""
     conn = s.conn
-    for kind in VERSIONED:
+    for kind in (*VERSIONED, HISTORY):
+        if kind == HISTORY and not conn.has(kind):
+            continue  # a store written before versions were kept
         name = conn.name(kind)
         conn.call(conn.client.delete, name, filter=f"build > {published} and build < {below}")
         undo = f"retired > {published} and retired < {min(below, INF)}"

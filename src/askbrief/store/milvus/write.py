@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from askbrief.errors import IndexMismatchError
@@ -33,16 +34,17 @@ from askbrief.records import Article, BuildReport
 from askbrief.store.lockfile import hold
 from askbrief.store.manifest import FULL_HINT, manifest_fields, reuse_problem
 from askbrief.store.milvus.connection import Connection
+from askbrief.store.milvus.history import HistoryWriter, restamp
 from askbrief.store.milvus.rows import add_articles
 from askbrief.store.milvus.schema import (
     BM25_B,
     BM25_K1,
+    HISTORY,
     KINDS,
     MAX_VARCHAR,
     STORE_FORMAT,
-    collection_schemas,
 )
-from askbrief.store.milvus.session import BuildSession, write_meta
+from askbrief.store.milvus.session import BuildSession, create_collection, write_meta
 from askbrief.store.milvus.versions import clean_up, published_articles, retire, update_terms
 
 LOCK = ".lock"  # Milvus Lite: <name>.db.lock beside the .db
@@ -90,14 +92,16 @@ class _Builder:
         s = BuildSession(self.conn, build)
         self.conn.load()
         clean_up(s, published)
+        history = HistoryWriter(s, meta, published, full)  # article versions (history.py)
         old = published_articles(s, published)
         articles, warnings = _fit_ids(self.job.articles, self.job.warnings)
         old_hashes = {} if full else {a: row["hash"] for a, row in old.items()}
         plan = plan_changes(articles, warnings, old_hashes, self.job.settings)
         retiring = list(old) if full else plan.removed + [a.id for a in plan.changed]
         s.guard()
+        kept = history.record(old, plan, self.job)
         gone = retire(s, [old[a] for a in retiring])
-        added = add_articles(s, self.job, plan)
+        added = add_articles(s, self.job, plan, kept.saved)
         update_terms(s, gone.terms, added.terms)
         totals = {
             "articles": int(meta.get("articles") or 0) - len(retiring) + added.articles,
@@ -105,13 +109,18 @@ class _Builder:
             "sentences": int(meta.get("sentences") or 0) - gone.sentences + added.sentences,
             "tokens": int(meta.get("tokens") or 0) - gone.tokens + added.tokens,
         }
-        for kind in KINDS:
+        for kind in (*KINDS, HISTORY):
             self.conn.call(self.conn.client.flush, self.conn.name(kind))
         pause_point("publishing")
         s.guard()
         if self.conn.loc.kind == MILVUS:
             clean_up(s, published, below=build)  # what an overlapping build wrote
         report = plan.report(added.passages, totals["articles"], totals["passages"])
+        report = replace(
+            report,
+            warnings=report.warnings + tuple(kept.warnings),
+            pruned=kept.pruned if self.job.prune else None,
+        )
         published_meta = {
             "published": build,
             "started": build,
@@ -122,14 +131,16 @@ class _Builder:
                 "removed": report.removed,
             },
         }
-        write_meta(self.conn, {**self._manifest(), **totals, **published_meta})
+        fields = {**self._manifest(), **totals, **history.meta(), **published_meta}
+        write_meta(self.conn, fields)
         pause_point("published")
         return report
 
     def _prepare(self, full: bool) -> dict[str, Any]:
         """The meta row of a store this build can update; collections made if missing. A
         published store of another format or model, or with other chunk settings, needs
-        --full, which then drops its collections and makes them again."""
+        --full, which then drops its collections and makes them again (but for the
+        article versions, which it keeps: history.restamp)."""
         try:
             meta = self.conn.meta()
         except IndexMismatchError:
@@ -148,6 +159,7 @@ class _Builder:
         for kind in KINDS:
             if self.conn.has(kind):
                 self.conn.call(self.conn.client.drop_collection, self.conn.name(kind))
+        restamp(self.conn)
         create_collections(self.conn)
         meta = {**self._manifest(), "published": 0, "started": 0}
         write_meta(self.conn, meta)
@@ -184,16 +196,8 @@ def _fit_ids(articles: list[Article], warnings: list[str]) -> tuple[list[Article
 
 
 def create_collections(conn: Connection) -> None:
-    """The six collections (schema.py describes them), Strong consistency: a reader
-    on another server sees a build's rows as soon as it sees the meta row publishing them."""
-    for kind, (schema, index) in collection_schemas(conn.client).items():
-        conn.call(
-            conn.client.create_collection,
-            conn.name(kind),
-            schema=schema,
-            consistency_level="Strong",
-        )
-        # sync=False: an empty collection's indexes need no waiting (pymilvus would poll
-        # each one for half a second)
-        conn.call(conn.client.create_index, conn.name(kind), index, sync=False)
-        conn.call(conn.client.load_collection, conn.name(kind))
+    """The collections a store needs (schema.py describes them), those it lacks: all but
+    the versions collection, which outlives a rebuild (history.py), are dropped first."""
+    for kind in (*KINDS, HISTORY):
+        if not conn.has(kind):
+            create_collection(conn, kind)
