@@ -48,6 +48,12 @@ def cli() -> None:
 @articles_option("Folder of articles, read recursively")
 @store_options
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete the earlier versions kept of articles that are no longer in the folder, "
+    "and nothing else. Without it they stay, so citations of them still open.",
+)
 @build_options
 @click.option(
     "--ray",
@@ -61,13 +67,15 @@ def index(
     store: str | None,
     index_dir: Path | None,
     full: bool,
+    prune: bool,
     max_tokens: int | None,
     overlap_sentences: int | None,
     workers: int | None,
     ray: bool,
     quiet: bool,
 ) -> None:
-    """Index the articles; only new or changed articles are embedded."""
+    """Index the articles; only new or changed articles are embedded. The text a changed or
+    removed article had is kept as an earlier version."""
     settings = settings_from(
         store,
         index_dir,
@@ -83,6 +91,7 @@ def index(
             lambda: build_index(
                 settings,
                 full=full,
+                prune=prune,
                 progress=bars,
                 on_wait=lambda msg: click.echo(msg, err=True),
                 ray=ray,
