@@ -48,6 +48,14 @@ from askbrief.config import DEFAULT_HOST, DEFAULT_PORT
     help="No uploads or re-indexing through the UI, for anyone [env ASKBRIEF_READ_ONLY].",
 )
 @as_of_option
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="The address readers reach the app at (https://news.example.org/askbrief): quotes' "
+    "permalinks are made absolute under it [env ASKBRIEF_PUBLIC_URL; default: paths on "
+    "this server].",
+)
 def ui(
     host: str | None,
     port: int | None,
@@ -57,6 +65,7 @@ def ui(
     users_file: Path | None,
     read_only: bool | None,
     as_of: str | None,
+    public_url: str | None,
 ) -> None:
     """Serve the web UI (local, offline) until Ctrl+C; a missing index is built first.
     `python app.py` is the same command."""
@@ -67,6 +76,7 @@ def ui(
         users=str(users_file) if users_file else None,
         read_only=read_only,
         as_of=as_of,
+        public_url=public_url,
     )
     host, host_given = _host(host)
     port = _port(port)
