@@ -171,8 +171,7 @@ def render_status(backend: Backend) -> str:
         store = backend.open_index().store
         manifest = store.manifest
         stats = backend.stats()
-        corrected = getattr(store, "corrected_articles", None)  # TODO(store): call it directly
-        stats["corrected"] = corrected() if corrected is not None else 0
+        stats["corrected"] = store.corrected_articles()  # shown when not 0
     except NoIndexError:
         return render_status_problem(NO_INDEX)
     except AskbriefError as err:
