@@ -4,7 +4,8 @@ public endpoints to their handlers.
 
 Each job has its own module: the page's components (page.py), the chat and source panel
 (chat.py), the public /ask, /ask_followup and /ask_between (api.py), the editors' uploads and
-re-indexing (editing.py). What the page shows is rendered by render.py (pure HTML, no
+re-indexing (editing.py), the permalink page /quote beside Gradio's routes (permalink.py, its
+HTML in quote_page.py). What the page shows is rendered by render.py (pure HTML, no
 gradio), uploads are saved by uploads.py, the shared backend lives in backend.py, and who
 may do what is decided by access/. gradio is imported through gradio_import.py only by these
 Gradio modules, so the library and the CLI never pay for it.
@@ -32,6 +33,7 @@ from askbrief.web.chat import make_respond, make_show_source
 from askbrief.web.editing import make_add_articles, make_reindex, make_reindex_api
 from askbrief.web.gradio_import import get_function_params, gr
 from askbrief.web.page import Widgets, layout, render_user
+from askbrief.web.permalink import permalink_routes
 from askbrief.web.render import CSS, MONO_FONTS, SOURCE_PLACEHOLDER, SYSTEM_FONTS
 from askbrief.web.uploads import MAX_UPLOAD_BYTES
 
@@ -46,6 +48,7 @@ class AskbriefBlocks(gr.Blocks):
     With a users file, Gradio's own sign-in guards the page and the API alike."""
 
     access: Access | None = None  # make_app sets it
+    routes_beside: tuple[Any, ...] = ()  # make_app sets them: the permalink page (/quote)
 
     def launch(self, **kwargs: Any) -> Any:  # type: ignore[override]  # passes gradio's own on
         defaults: dict[str, Any] = {
@@ -67,7 +70,11 @@ class AskbriefBlocks(gr.Blocks):
         }
         if self.access is not None and self.access.signs_in:
             defaults |= {"auth": self.access.sign_in, "auth_message": SIGN_IN_MESSAGE}
-        return super().launch(**(defaults | kwargs))
+        # Gradio makes a new FastAPI app at each launch: FastAPI's `routes=` puts ours in it
+        # (a fresh dict each time, as Gradio adds to the one it is given)
+        extra = dict(kwargs.pop("app_kwargs", None) or {})
+        extra["routes"] = [*self.routes_beside, *extra.get("routes", [])]
+        return super().launch(**(defaults | kwargs), app_kwargs=extra)
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
         """A plain HTTP call may leave out an endpoint's optional last values (`as_of`):
@@ -114,6 +121,7 @@ def make_app(
         w = layout(backend, access)
         _wire(app, backend, access, w)
     app.access = access
+    app.routes_beside = tuple(permalink_routes(backend, access))
     return app
 
 

@@ -13,6 +13,7 @@ from askbrief.web.api import user_of
 from askbrief.web.backend import NO_INDEX, Backend, web_words
 from askbrief.web.gradio_import import gr
 from askbrief.web.input import BOX_NAMES, EMPTY_QUESTION, as_shown, dates, is_blank
+from askbrief.web.quote_page import quote_links
 from askbrief.web.render import Turn, chat_messages, render_error, render_source, source_box
 
 
@@ -77,6 +78,8 @@ def make_show_source(backend: Backend) -> Callable[..., str]:
         if article.text[quote["start"] : quote["end"]] != quote["text"]:
             # The article changed since this answer (re-indexed); mark only what still matches.
             same = [q for q in same if article.text[q["start"] : q["end"]] == q["text"]]
-        return render_source(article, same, n)
+        # the clicked quote's links even if its words left the article: its permalink
+        # opens the version it was quoted from
+        return render_source(article, same, n, quote_links(quote))
 
     return show_source

@@ -11,6 +11,7 @@ from askbrief.access.rules import READ_ONLY, Access
 from askbrief.ingest.articles import SUPPORTED_SUFFIXES
 from askbrief.web.backend import Backend, render_status
 from askbrief.web.gradio_import import gr
+from askbrief.web.quote_page import COPY_JS
 from askbrief.web.render import SOURCE_JS, SOURCE_PLACEHOLDER, esc, upload_help
 from askbrief.web.uploads import MAX_UPLOAD_BYTES
 
@@ -62,7 +63,7 @@ def layout(backend: Backend, access: Access) -> Widgets:
             since, until, as_of = _dates(backend)
         with gr.Column(scale=2, min_width=340):
             gr.Markdown("### Source", elem_classes=["ab-h"])
-            panel = gr.HTML(SOURCE_PLACEHOLDER, elem_id="ab-source", js_on_load=SOURCE_JS)
+            panel = gr.HTML(SOURCE_PLACEHOLDER, elem_id="ab-source", js_on_load=SOURCE_JS + COPY_JS)
     # Hidden unless this session may edit: shown at once when everyone may (no users
     # file), else on page load once the signed-in user's role is known (blocks._wire).
     with gr.Column(visible=access.may_edit(None), elem_id="ab-add") as editing:

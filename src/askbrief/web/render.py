@@ -196,9 +196,12 @@ SOURCE_PLACEHOLDER = source_box(
 )
 
 
-def render_source(article: Article, quotes: Sequence[Mapping[str, Any]], current: int) -> str:
+def render_source(
+    article: Article, quotes: Sequence[Mapping[str, Any]], current: int, links: str = ""
+) -> str:
     """The whole article, escaped, with this answer's quotes from it in <mark>s; under its
-    title, who added it through the web UI and when, if someone did."""
+    title, who added it through the web UI and when, if someone did, and `links` (HTML: the
+    clicked quote's "Copy link" and "Open at the source", quote_page.quote_links)."""
     day = article_date(article)
     meta = [esc(v) for v in (day.isoformat() if day else article.published, article.source) if v]
     if article.url and article.url.lower().startswith(("http://", "https://")):
@@ -215,7 +218,7 @@ def render_source(article: Article, quotes: Sequence[Mapping[str, Any]], current
         f'<article class="ab-article"><header class="ab-article-head">'
         f'<h3 class="ab-article-title">{esc(article.title)}</h3>{added_html}'
         f'<div class="ab-meta">{" · ".join(meta)}</div>'
-        f'<div class="ab-meta">Quoted in this answer: {esc(cited)}</div></header>'
+        f'<div class="ab-meta">Quoted in this answer: {esc(cited)}</div>{links}</header>'
         f'<div class="ab-text">{highlight(article.text, quotes, current)}</div></article>'
     )
 
@@ -370,6 +373,9 @@ details.ab-closest summary { cursor: pointer; }
 .ab-text mark { background: #fef08a; color: #1f2937; border-radius: 2px; padding: 0 1px; }
 .ab-text mark.ab-current { background: #fbbf24; box-shadow: 0 0 0 2px #d97706; }
 .ab-mark-n { color: var(--color-accent); font-weight: 600; user-select: none; margin-left: 1px; }
+button.ab-copy { font: inherit; color: var(--color-accent); background: none; border: 1px solid
+  var(--border-color-primary); border-radius: 4px; padding: 0 .45em; cursor: pointer; }
+input.ab-link-shown { width: 100%; margin-top: .3em; }
 #ab-upload-log { font-size: .92em; }
 .ab-date { color: var(--body-text-color-subdued); font-size: .85em; white-space: nowrap; }
 .ab-window { color: var(--body-text-color-subdued); font-size: .9em; margin: 0 0 .45em; }
