@@ -65,3 +65,16 @@ def test_the_diff_is_one_sentence_a_line() -> None:
     assert "-It carried 40 cars." in lines and "+It carried 45 cars." in lines
     assert not any("ferry left" in line and line[0] in "+-" for line in lines)
     assert sentence_diff(old, old) == []
+
+
+def test_a_quote_partly_deleted_points_at_what_is_left_not_at_its_neighbour() -> None:
+    from askbrief.ask.citation import _most_like
+
+    quoted = "The pier reopens on Monday. The mayor called it a great day for the town."
+    now = "The harbour guild met on Sunday. The pier reopens on Tuesday. Tickets cost four euros."
+    span = _most_like(now, quoted)
+    assert span is not None and now[span[0] : span[1]] == "The pier reopens on Tuesday."
+    assert _most_like("Nothing here is like it at all, truly.", quoted) is None
+    both = "The pier reopens on Tuesday. The mayor called it a fine day for the town."
+    span = _most_like(both, quoted)
+    assert span == (0, len(both))

@@ -160,20 +160,32 @@ def _nearest(text: str, words: str, near: int) -> tuple[int, int] | None:
 
 
 def _most_like(text: str, words: str) -> tuple[int, int] | None:
-    """The run of consecutive sentences of `text` most like `words` (as many sentences as
-    the quote has), if alike enough to be the same sentences reworded."""
+    """Where the quoted sentences went in `text`: each quoted sentence's most alike sentence
+    (if alike enough to be it reworded); the run from the first found to the last when they
+    still sit together, else the best found alone. None: none of them is left."""
     spans = [(s.start, s.end) for s in split_sentences(text, 10_000)]
-    size = max(1, len(split_sentences(words, 10_000)))
-    best, best_ratio = None, SAME_SENTENCE
-    for i in range(max(1, len(spans) - size + 1)):
-        run = spans[i : i + size]
-        if not run:
-            break
-        start, end = run[0][0], run[-1][1]
-        ratio = difflib.SequenceMatcher(None, words, text[start:end], autojunk=False).ratio()
-        if ratio >= best_ratio:
-            best, best_ratio = (start, end), ratio
-    return best
+    found: list[tuple[float, int]] = []  # (ratio, index into spans) per quoted sentence kept
+    for q in split_sentences(words, 10_000):
+        said = words[q.start : q.end]
+        best = max(
+            ((_alike(said, text[a:b]), i) for i, (a, b) in enumerate(spans)),
+            default=(0.0, -1),
+        )
+        if best[0] >= SAME_SENTENCE:
+            found.append(best)
+    if not found:
+        return None
+    kept = sorted({i for _, i in found})
+    if kept == list(range(kept[0], kept[-1] + 1)):
+        return spans[kept[0]][0], spans[kept[-1]][1]
+    i = max(found)[1]
+    return spans[i]
+
+
+def _alike(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(
+        None, " ".join(a.split()), " ".join(b.split()), autojunk=False
+    ).ratio()
 
 
 def _sentences(text: str) -> list[str]:
