@@ -370,6 +370,10 @@ def test_feed_errors_are_one_line_and_the_watch_goes_on(
 # ------------------------------------------------------------------------ the CLI
 
 
+def _hear_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Process:
     """`askbrief watch` as a subprocess, its output read line by line as it comes."""
 
@@ -382,6 +386,9 @@ class Process:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Ctrl-C as a terminal delivers it: a test run started in the background by a
+            # non-interactive shell (`make test &`) ignores SIGINT, and a child would inherit that
+            preexec_fn=_hear_ctrl_c,
         )
         self.out: queue.Queue[str] = queue.Queue()
         self.err: queue.Queue[str] = queue.Queue()
