@@ -10,30 +10,14 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import CountingEmbedder
 from playwright.sync_api import Browser, Locator, Page, expect
+from support.common import CountingEmbedder
+from support.dated import FLOOD_REPORTS, THIS_WEEK
 
 from askbrief import Settings, build_index
 from askbrief.web.backend import serving
 
 SLOW = 60_000
-FLOOD = [
-    {
-        "id": "flood-1",
-        "title": "River floods village",
-        "published": "2024-02-05",
-        "text": "River floods village\nThe river Ammer burst its banks on Monday and flooded "
-        "the village of Kellin, where 12 people were killed according to the mayor.",
-    },
-    {
-        "id": "flood-2",
-        "title": "Flood toll rises",
-        "published": "2024-02-16",
-        "text": "Flood toll rises\nThe number of people killed in the Kellin flood rose to 15, "
-        "the regional governor said on Friday.",
-    },
-]
-THIS_WEEK = "How many people were killed in the Kellin flood this week?"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +28,7 @@ def page(
 
     root = tmp_path_factory.mktemp("asofpage")
     (root / "articles").mkdir()
-    lines = "".join(json.dumps(a) + "\n" for a in FLOOD)
+    lines = "".join(json.dumps(a) + "\n" for a in FLOOD_REPORTS)
     (root / "articles" / "wire.jsonl").write_text(lines, encoding="utf-8")
     settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")
     build_index(settings, embedder)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-from support.browser import ARTIFACTS
+from playwright.sync_api import Browser, Page, expect
+from support.browser import ARTIFACTS, ask, new_chat, quote_texts
 from support.common import SEED_FILE, CountingEmbedder
 from support.web import LiveApp, seeded_live_app
 
@@ -57,25 +57,6 @@ def page(browser: Browser, live_app: LiveApp, outside_requests: list[str]) -> It
 
 def _is_local(url: str) -> bool:
     return url.startswith(("http://127.0.0.1", "data:", "blob:", "about:"))
-
-
-def ask(page: Page, question: str) -> Locator:
-    """Type a question, press Enter, and return the finished answer of that turn."""
-    turn = page.locator("#ab-chat .ab-q").count()
-    page.locator("#ab-question textarea").fill(question)
-    page.locator("#ab-question textarea").press("Enter")
-    answer = page.locator(f"#ab-chat .ab-turn-{turn}")
-    expect(answer).to_be_visible()
-    return answer
-
-
-def quote_texts(answer: Locator) -> list[str]:
-    return [t.strip() for t in answer.locator(".ab-quote-text").all_inner_texts()]
-
-
-def new_chat(page: Page) -> None:
-    page.locator("#ab-clear").click()
-    expect(page.locator("#ab-chat .ab-q")).to_have_count(0)
 
 
 def upload(page: Page, path: Path, saved: str) -> None:

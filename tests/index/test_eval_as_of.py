@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import CountingEmbedder
+from support.common import CountingEmbedder
 
 from askbrief.cli.main import cli
 from askbrief.eval.evaluate import evaluate

@@ -60,3 +60,24 @@ def build_dated(root: Path, embedder: CountingEmbedder, articles: list[dict]) ->
     settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")
     build_index(settings, embedder)
     return settings
+
+
+# Two reports of the flood, ten days apart: "this week" names the one its date falls in (the
+# as_of tests of the page and the API).
+FLOOD_REPORTS = [
+    {
+        "id": "flood-1",
+        "title": "River floods village",
+        "published": "2024-02-05",
+        "text": "River floods village\nThe river Ammer burst its banks on Monday and flooded "
+        "the village of Kellin, where 12 people were killed according to the mayor.",
+    },
+    {
+        "id": "flood-2",
+        "title": "Flood toll rises",
+        "published": "2024-02-16",
+        "text": "Flood toll rises\nThe number of people killed in the Kellin flood rose to 15, "
+        "the regional governor said on Friday.",
+    },
+]
+THIS_WEEK = "How many people were killed in the Kellin flood this week?"

@@ -16,29 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CountingEmbedder
+from support.common import CountingEmbedder
+from support.dated import FLOOD_REPORTS, THIS_WEEK
 
 from askbrief import Settings, build_index
 from askbrief.web.backend import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOOD = [
-    {
-        "id": "flood-1",
-        "title": "River floods village",
-        "published": "2024-02-05",
-        "text": "River floods village\nThe river Ammer burst its banks on Monday and flooded "
-        "the village of Kellin, where 12 people were killed according to the mayor.",
-    },
-    {
-        "id": "flood-2",
-        "title": "Flood toll rises",
-        "published": "2024-02-16",
-        "text": "Flood toll rises\nThe number of people killed in the Kellin flood rose to 15, "
-        "the regional governor said on Friday.",
-    },
-]
-THIS_WEEK = "How many people were killed in the Kellin flood this week?"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +30,7 @@ def url(tmp_path_factory: pytest.TempPathFactory, embedder: CountingEmbedder) ->
     """app.py --as-of 2024-02-09 over the two flood reports (the newest: 2024-02-16)."""
     root = tmp_path_factory.mktemp("asof")
     (root / "articles").mkdir()
-    lines = "".join(json.dumps(a) + "\n" for a in FLOOD)
+    lines = "".join(json.dumps(a) + "\n" for a in FLOOD_REPORTS)
     (root / "articles" / "wire.jsonl").write_text(lines, encoding="utf-8")
     settings = Settings.load(articles_dir=root / "articles", index_dir=root / "index")
     build_index(settings, embedder)
