@@ -116,6 +116,16 @@ def listing(kept: list[ArticleVersion], current: ArticleVersion | None) -> list[
     return out + ([current] if current is not None else [])
 
 
+def version_at(
+    current: Article | None, version: str, kept: Callable[[str], Article | None]
+) -> Article | None:
+    """The article as it was at `version`: its current text when that is the one asked for
+    (the current text is never kept apart), else the kept version, if any."""
+    if current is not None and version_of(current.text) == version:
+        return current
+    return kept(version)
+
+
 def current_version(article: Article | None, saved_at: str) -> ArticleVersion | None:
     if article is None:
         return None

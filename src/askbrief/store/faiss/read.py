@@ -38,7 +38,7 @@ from askbrief.records import (
 from askbrief.store.days import stored_day
 from askbrief.store.faiss.files import META_DB, open_db, read_bm25, read_faiss
 from askbrief.store.faiss.history import SAVED_COLUMN, KeptVersions
-from askbrief.store.history import listing, prior_saved_at
+from askbrief.store.history import listing, prior_saved_at, version_at
 from askbrief.store.manifest import FULL_HINT, check_manifest, read_manifest, verify_files
 
 CURRENT = "CURRENT"
@@ -397,10 +397,9 @@ class FaissStore:
 
     def article_version(self, article_id: str, version: str) -> Article | None:
         """The article as it was at `version`, the current one too; None if unknown."""
-        current = self.article(article_id)
-        if current is not None and version_of(current.text) == version:
-            return current
-        return self.kept.article(article_id, version)
+        return version_at(
+            self.article(article_id), version, lambda v: self.kept.article(article_id, v)
+        )
 
     def corrected_articles(self) -> int:
         """How many indexed articles have more than one version: those with a kept one."""

@@ -28,10 +28,9 @@ from askbrief.records import (
     ArticleVersion,
     PassageRow,
     SentenceRow,
-    version_of,
 )
 from askbrief.store.days import stored_day
-from askbrief.store.history import current_version, listing, prior_saved_at
+from askbrief.store.history import current_version, listing, prior_saved_at, version_at
 from askbrief.store.manifest import FULL_HINT, check_manifest
 from askbrief.store.milvus.connection import Connection, orphaned
 from askbrief.store.milvus.history import KeptVersions
@@ -328,10 +327,9 @@ class MilvusStore:
 
     def article_version(self, article_id: str, version: str) -> Article | None:
         """The article as it was at `version`, the current one too; None if unknown."""
-        current = self.article(article_id)
-        if current is not None and version_of(current.text) == version:
-            return current
-        return self.kept.article(article_id, version)
+        return version_at(
+            self.article(article_id), version, lambda v: self.kept.article(article_id, v)
+        )
 
     def corrected_articles(self) -> int:
         """How many indexed articles have more than one version: those with a kept one."""
